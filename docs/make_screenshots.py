@@ -1,0 +1,70 @@
+"""Render the ring window offscreen and save docs/ring-light.png and docs/ring-dark.png.
+
+Run: python docs/make_screenshots.py   (needs no display; uses the offscreen platform)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from microsession.ui.icons import tray_pixmap  # noqa: E402
+from microsession.ui.palette import dark_palette, light_palette  # noqa: E402
+from microsession.ui.ring import RingView, RingWindow  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+VIEW = RingView(
+    phase="focus",
+    fraction_left=754 / 900,  # 12:34 left of 15:00
+    time_text="12:34",
+    title="Focus",
+    subtitle="Write the intro",
+    step_text="step 2 of 5",
+)
+
+
+def render(dark: bool, hovered: bool = False) -> QPixmap:
+    ring = RingWindow()
+    ring.setPalette(dark_palette() if dark else light_palette())
+    ring.render_view(VIEW)
+    if hovered:
+        ring._hovered = True  # a screenshot of the hover buttons only
+    return ring.grab()
+
+
+def on_backdrop(picture: QPixmap, backdrop: str, pad: int = 16) -> QPixmap:
+    """The translucent card on a plain desktop-like backdrop, as a user would see it."""
+    out = QPixmap(picture.width() + 2 * pad, picture.height() + 2 * pad)
+    out.fill(QColor(backdrop))
+    painter = QPainter(out)
+    painter.drawPixmap(pad, pad, picture)
+    painter.end()
+    return out
+
+
+def main() -> int:
+    _app = QApplication.instance() or QApplication(sys.argv)
+    on_backdrop(render(dark=False), "#c9d2d8").save(str(HERE / "ring-light.png"))
+    on_backdrop(render(dark=True), "#4b5560").save(str(HERE / "ring-dark.png"))
+    if "--all" in sys.argv:  # extra pictures for reviewing, not committed
+        on_backdrop(render(dark=True, hovered=True), "#4b5560").save("/tmp/ring-hover.png")
+        strip = QPixmap(6 * 72, 72)
+        strip.fill(QColor("#2b2f33"))
+        painter = QPainter(strip)
+        for i, phase in enumerate(("idle", "focus", "deep", "break", "paused", "done")):
+            fraction = None if phase == "idle" else 0.7
+            painter.drawPixmap(i * 72 + 4, 4, tray_pixmap(fraction, phase, 64, True))
+        painter.end()
+        strip.save("/tmp/tray-strip.png")
+    print("saved", HERE / "ring-light.png", HERE / "ring-dark.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

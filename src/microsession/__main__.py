@@ -1,0 +1,5 @@
+import sys
+
+from microsession.cli import main
+
+sys.exit(main())

@@ -1,0 +1,104 @@
+"""The command line. Fast: imports no Qt unless it launches the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from microsession import __version__
+
+
+class CliError(Exception):
+    """A problem the user can fix: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + message
+        raise CliError(message)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="microsession", description="A calm tray timer for focused micro-sessions.")
+    parser.add_argument("--version", action="version", version=f"microsession {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder of the data file (default: the platform's data folder; env MICROSESSION_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    log = sub.add_parser("log", help="print recent sessions and their logs")
+    log.add_argument("--last", type=positive_int, default=10, metavar="N", help="how many sessions (default 10)")
+    log.add_argument("--json", action="store_true", help="JSON instead of text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "log":
+            return cmd_log(args)
+        from microsession.app import run  # Qt is imported only here
+
+        return run(args.data_dir)
+    except CliError as exc:
+        print(f"microsession: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from microsession.paths import data_dir, db_path
+    from microsession.store import db, sessions
+
+    path = db_path(data_dir(args.data_dir))
+    if not path.exists():
+        rows: list[dict] = []
+    else:
+        try:
+            conn = db.connect(path, migrate=False)
+            rows = sessions.recent(conn, args.last)
+            conn.close()
+        except (db.DatabaseError, db.sqlite3.Error) as exc:
+            raise CliError(f"cannot read {path}: {exc}") from None
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        print("No sessions yet.")
+    else:
+        for row in rows:
+            print(format_row(row))
+    return 0
+
+
+def format_row(row: dict) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    from microsession.core.format import clock_text
+
+    started = datetime.fromisoformat(row["started_utc"]).astimezone(
+        timezone(timedelta(seconds=row["started_offset"])))
+    focused = clock_text(row["focused_s"]) if row["focused_s"] is not None else "running"
+    parts = [started.strftime("%Y-%m-%d %H:%M"), f"{row['kind']:<5}", f"{row['planned_s'] / 60:g} min",
+             row["outcome"] or "open", f"focused {focused}"]
+    log = row["log"]
+    if log:
+        if log["energy"]:
+            parts.append(f"energy {log['energy']}")
+        if log["stopped_at"]:
+            parts.append(f"stopped at: {log['stopped_at']}")
+        if log["next_step"]:
+            parts.append(f"next: {log['next_step']}")
+        if log["finished"]:
+            parts.append("task finished")
+        if log["interrupted"]:
+            parts.append("interrupted")
+    return " · ".join(parts)

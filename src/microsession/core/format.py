@@ -1,0 +1,32 @@
+"""Text for times, shared by the ring, the tray, notifications and the CLI."""
+
+from __future__ import annotations
+
+import math
+
+from microsession.core.events import Kind
+
+
+def clock_text(seconds: float) -> str:
+    """Time left as the ring shows it: 'm:ss' or 'h:mm:ss', rounded up (0:01 until done)."""
+    total = max(0, math.ceil(seconds - 1e-6))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def minutes_text(seconds: float) -> str:
+    """'12 min' / '1 h 30 min', rounded up, for tooltips and notifications."""
+    minutes = max(0, math.ceil(seconds / 60 - 1e-6))
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} h {m} min"
+    return f"{h} h" if h else f"{m} min"
+
+
+KIND_LABELS = {Kind.MICRO: "Focus", Kind.DEEP: "Deep work", Kind.BREAK: "Break"}
+
+
+def kind_for_minutes(minutes: float) -> Kind:
+    """Blocks of 90 minutes and more are deep work; shorter ones micro-sessions."""
+    return Kind.DEEP if minutes >= 90 else Kind.MICRO

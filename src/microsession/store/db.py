@@ -1,0 +1,111 @@
+"""Opening the database: WAL, foreign keys, ordered migrations under PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+
+class DatabaseError(Exception):
+    """The file cannot be used as our database (damaged, from a newer version, locked)."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, sql) in order, from store/migrations/NNNN_name.sql."""
+    folder = resources.files("microsession.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite3.Connection:
+    """Open (and create or upgrade) the database at `path`. Raises DatabaseError."""
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        if migrate:
+            upgrade(conn)
+        else:
+            check_version(conn)
+        return conn
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(f"{path} is not a usable database ({exc})") from exc
+    except DatabaseError:
+        conn.close()
+        raise
+
+
+def check_version(conn: sqlite3.Connection) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > latest_version():
+        raise DatabaseError(
+            f"the database is from a newer Micro-Session (schema {version}, this one knows {latest_version()})"
+        )
+    return version
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Apply every migration newer than the file's user_version, each in one transaction."""
+    current = check_version(conn)
+    for version, sql in migrations():
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in split_sql(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def split_sql(script: str) -> list[str]:
+    """Statements of a migration script (executescript would commit on its own)."""
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                statements.append(buf.strip())
+            buf = ""
+    if buf.strip() and not buf.strip().startswith("--"):
+        statements.append(buf.strip())
+    return statements
+
+
+def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
+    """Open the database; if it cannot be used, move it aside (never delete) and start anew.
+
+    Returns the connection and, when a file was moved, one sentence for the user.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return connect(path), None
+    except DatabaseError as exc:
+        reason = str(exc)
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(path) + suffix)
+        if src.exists():
+            src.replace(Path(str(aside) + suffix))
+    message = f"Your data file could not be used ({reason}); it was kept as {aside.name} and a new one was started."
+    return connect(path), message

@@ -1,0 +1,159 @@
+"""The end-of-session popup: five answers in under 30 seconds, keyboard alone.
+
+Tab moves through the fields; 1-5 set the energy (Alt+1-5 from inside a text field);
+Enter saves; Esc skips (the session itself is logged either way). It is shown without
+taking the keyboard: a click (or the notification's "Log it") gives it focus, so nothing
+typed elsewhere lands in it by surprise.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from microsession.core.events import Ended, Outcome
+from microsession.core.format import KIND_LABELS, minutes_text
+from microsession.core.logbook import MAX_TEXT, SessionLog
+
+TITLE = "Micro-Session · Session log"
+
+
+class EndPopup(QWidget):
+    saved = Signal(str, object)  # session id, SessionLog
+    skipped = Signal(str)  # session id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        self.setWindowTitle(TITLE)
+        self.setObjectName("end_popup")
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self._session_id = ""
+        self.heading = QLabel()
+        self.heading.setObjectName("heading")
+        self.stopped_at = self._line("Where I stopped…")
+        self.next_step = self._line("Next step…")
+        self.energy = QButtonGroup(self)
+        energy_row = QHBoxLayout()
+        energy_row.addWidget(QLabel("Energy"))
+        for value in range(1, 6):
+            button = QPushButton(str(value))
+            button.setCheckable(True)
+            button.setFixedWidth(34)
+            button.setToolTip(f"Energy {value} (key {value})")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus if value == 1 else Qt.FocusPolicy.ClickFocus)
+            self.energy.addButton(button, value)
+            energy_row.addWidget(button)
+        energy_row.addStretch()
+        self.finished = QCheckBox("Task finished")
+        self.interrupted = QCheckBox("Interrupted")
+        checks = QHBoxLayout()
+        checks.addWidget(self.finished)
+        checks.addWidget(self.interrupted)
+        checks.addStretch()
+        save, skip = QPushButton("Save  ⏎"), QPushButton("Skip  Esc")
+        save.setDefault(True)
+        save.clicked.connect(self.save)
+        skip.clicked.connect(self.skip)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(skip)
+        buttons.addWidget(save)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(8)
+        for item in (self.heading, self.stopped_at, self.next_step):
+            layout.addWidget(item)
+        layout.addLayout(energy_row)
+        layout.addLayout(checks)
+        layout.addLayout(buttons)
+        self.setFixedWidth(360)
+
+    def _line(self, placeholder: str) -> QLineEdit:
+        line = QLineEdit()
+        line.setPlaceholderText(placeholder)
+        line.setMaxLength(MAX_TEXT)
+        line.returnPressed.connect(self.save)
+        line.installEventFilter(self)
+        return line
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Alt+1-5 inside a text field sets the energy instead of typing a digit."""
+        if event.type() == QEvent.Type.KeyPress and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            if Qt.Key.Key_1 <= event.key() <= Qt.Key.Key_5:
+                self.energy.button(event.key() - Qt.Key.Key_0).setChecked(True)
+                return True
+        return super().eventFilter(watched, event)
+
+    # --- showing -----------------------------------------------------------------
+    def ask(self, ended: Ended, near: QRect | None = None) -> None:
+        """Show the popup for a session that just ended, near the tray icon if known."""
+        self._session_id = ended.session.id
+        what = KIND_LABELS[ended.session.kind].lower()
+        done = "done" if ended.outcome is Outcome.COMPLETED else "stopped"
+        self.heading.setText(f"<b>{minutes_text(ended.focused_s)} of {what} — {done}.</b> How did it go?")
+        for line in (self.stopped_at, self.next_step):
+            line.clear()
+        self.energy.setExclusive(False)
+        for button in self.energy.buttons():
+            button.setChecked(False)
+        self.energy.setExclusive(True)
+        self.finished.setChecked(False)
+        self.interrupted.setChecked(ended.outcome is Outcome.STOPPED)
+        self.adjustSize()
+        self.move(self._place(near))
+        self.show()
+        self.raise_()
+
+    def focus_now(self) -> None:
+        self.activateWindow()
+        self.raise_()
+        self.stopped_at.setFocus()
+
+    def _place(self, near: QRect | None) -> QPoint:
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        size = self.sizeHint()
+        if near is not None and near.isValid() and screen.contains(near.center()):
+            x = min(max(screen.left(), near.center().x() - size.width() // 2), screen.right() - size.width())
+            below = near.bottom() + 8
+            y = below if near.center().y() < screen.center().y() else near.top() - size.height() - 8
+            return QPoint(x, max(screen.top(), y))
+        return QPoint(screen.right() - size.width() - 16, screen.bottom() - size.height() - 16)
+
+    # --- answering ---------------------------------------------------------------
+    def current_log(self) -> SessionLog:
+        energy = self.energy.checkedId()
+        return SessionLog(self.stopped_at.text().strip(), self.next_step.text().strip(),
+                          energy if energy > 0 else None, self.finished.isChecked(),
+                          self.interrupted.isChecked())
+
+    def save(self) -> None:
+        if self.isVisible() and self._session_id:
+            self.hide()
+            self.saved.emit(self._session_id, self.current_log())
+
+    def skip(self) -> None:
+        if self.isVisible() and self._session_id:
+            self.hide()
+            self.skipped.emit(self._session_id)
+
+    def mousePressEvent(self, event) -> None:  # a click anywhere takes the keyboard
+        self.activateWindow()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        in_text = isinstance(self.focusWidget(), QLineEdit)
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_5 and not in_text:
+            self.energy.button(key - Qt.Key.Key_0).setChecked(True)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.save()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.skip()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,129 @@
+"""The tray icon picture: the app mark, with a progress arc while a session runs.
+
+Cheap by design: the SVG renderer is loaded once, and `icon_key` lets the caller redraw
+only when the quantised picture changes (`tray_icon` also caches the last few icons).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache, lru_cache
+from importlib.resources import files
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+from microsession.ui.palette import colors
+
+ICON_NAME = "microsession.svg"
+MARK_ID = "mark"  # the centre dot of the SVG, kept inside the progress arc
+
+
+def icon_bytes(name: str = ICON_NAME) -> bytes:
+    """The raw SVG of a packaged icon."""
+    return (files("microsession.resources") / name).read_bytes()
+
+
+@cache
+def _renderer() -> QSvgRenderer:
+    return QSvgRenderer(QByteArray(icon_bytes()))
+
+
+def _clamp(fraction: float) -> float:
+    return 0.0 if fraction != fraction else min(1.0, max(0.0, fraction))  # NaN -> 0
+
+
+def icon_key(fraction_left: float | None, phase: str, steps: int = 60) -> tuple:
+    """A key that changes only when the drawn picture would: (phase, step or None).
+
+    The step is ceil(fraction * steps), so any time left shows at least one step and
+    the arc reaches zero only at the very end.
+    """
+    if fraction_left is None:
+        return (phase, None)
+    return (phase, math.ceil(_clamp(fraction_left) * steps - 1e-9))
+
+
+def arc_geometry(size: int) -> tuple[QRectF, float]:
+    """The rectangle of the progress arc's centre line and the pen width, for `size` px."""
+    pen = max(2.0, size * 0.13)
+    margin = pen / 2 + size * 0.03
+    return QRectF(margin, margin, size - 2 * margin, size - 2 * margin), pen
+
+
+def tray_pixmap(
+    fraction_left: float | None, phase: str, size: int = 64, dark: bool = True
+) -> QPixmap:
+    """The icon at `size` px; with a clockwise arc from 12 o'clock when fraction_left is set."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    if fraction_left is None:
+        _renderer().render(painter, QRectF(0, 0, size, size))
+    else:
+        palette = colors(phase, dark)
+        arc = palette.q("arc")
+        _draw_progress(painter, size, _clamp(fraction_left), arc, palette.q("muted", 90))
+        _draw_mark(painter, size, arc)
+    painter.end()
+    return pixmap
+
+
+def _draw_progress(
+    painter: QPainter, size: int, fraction: float, arc: QColor, track: QColor
+) -> None:
+    rect, width = arc_geometry(size)
+    pen = QPen(track, width)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(rect)
+    if fraction <= 0.0:
+        return
+    pen.setColor(arc)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    if fraction >= 1.0:
+        painter.drawEllipse(rect)
+    else:
+        painter.drawArc(rect, 90 * 16, -round(fraction * 360 * 16))
+
+
+def _draw_mark(painter: QPainter, size: int, color: QColor) -> None:
+    """The SVG's centre mark, tinted with `color`, centred inside the arc."""
+    diameter = size * 0.3
+    offset = (size - diameter) / 2
+    target = QRectF(offset, offset, diameter, diameter)
+    renderer = _renderer()
+    layer = QPixmap(size, size)
+    layer.fill(Qt.GlobalColor.transparent)
+    lp = QPainter(layer)
+    lp.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if renderer.elementExists(MARK_ID):
+        renderer.render(lp, MARK_ID, target)
+    else:
+        renderer.render(lp, target)
+    lp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    lp.fillRect(layer.rect(), color)
+    lp.end()
+    painter.drawPixmap(0, 0, layer)
+
+
+@lru_cache(maxsize=16)
+def _cached_icon(phase: str, step: int | None, steps: int, size: int, dark: bool) -> QIcon:
+    fraction = None if step is None else step / steps
+    return QIcon(tray_pixmap(fraction, phase, size, dark))
+
+
+def tray_icon(
+    fraction_left: float | None,
+    phase: str,
+    size: int = 64,
+    dark: bool = True,
+    steps: int = 60,
+) -> QIcon:
+    """A QIcon of the quantised picture (see `icon_key`); recent icons are cached."""
+    key_phase, step = icon_key(fraction_left, phase, steps)
+    return _cached_icon(key_phase, step, steps, size, dark)

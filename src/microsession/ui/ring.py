@@ -1,0 +1,299 @@
+"""The progress-ring window: a small frameless card that paints the RingView it is handed.
+
+Pure drawing: no timers, no business logic. It repaints only when a new, different view
+arrives while it is visible, or when the hover state changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen, QPolygonF,
+)
+from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
+
+from microsession.ui.palette import colors, is_dark
+
+SIDE = 180           # the ring square, px
+HINT_HEIGHT = 24     # extra height while a hint is set
+PEN = 9.0            # arc and track width
+RING_MARGIN = 17.0   # card edge -> outer edge of the arc
+BUTTON = 24.0        # hover buttons' diameter
+ACTIVE_PHASES = ("focus", "deep", "break", "paused")
+_TIPS = {"toggle": "Pause", "stop": "Stop", "menu": "Menu"}
+
+
+@dataclass(frozen=True)
+class RingView:
+    """Everything the ring shows; the caller formats the text."""
+
+    phase: str            # "idle" | "focus" | "deep" | "break" | "paused" | "done"
+    fraction_left: float  # 0..1 (1 = full ring)
+    time_text: str        # "12:34"
+    title: str            # "Focus", "Deep work", "Break", "Paused", "Done ✓"
+    subtitle: str = ""    # task name or a hint
+    step_text: str = ""   # "step 2 of 5"
+
+
+class RingWindow(QWidget):
+    """A floating progress ring with hover pause/resume, stop and menu buttons."""
+
+    pause_clicked = Signal()
+    resume_clicked = Signal()
+    stop_clicked = Signal()
+    moved = Signal(QPoint)
+    visibility_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ring")
+        self.setWindowTitle("Micro-Session")
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setMouseTracking(True)
+        self._view = RingView("idle", 0.0, "", "")
+        self._painted: RingView | None = None
+        self._hint = ""
+        self._menu: QMenu | None = None
+        self._on_top = self._main_mode = self._hovered = False
+        self._hot: str | None = None       # the button under the pointer
+        self._pressed: str | None = None   # the button a press started on
+        self._drag_offset: QPoint | None = None
+        self._drag_start = QPoint()
+        self._dragging = self._reflagging = False
+        self._apply_flags()
+        self._apply_size()
+
+    # ---- public API -------------------------------------------------------------
+    def view(self) -> RingView:
+        return self._view
+
+    def render_view(self, view: RingView) -> None:
+        """Store the view; repaint only if visible and different from the last paint."""
+        self._view = view
+        if self.isVisible() and view != self._painted:
+            self.update()
+
+    def set_always_on_top(self, on: bool) -> None:
+        if on != self._on_top:
+            self._on_top = on
+            self._apply_flags()
+
+    def set_main_window_mode(self, on: bool) -> None:
+        """A normal decorated window in the task bar (for desktops without a tray)."""
+        if on != self._main_mode:
+            self._main_mode = on
+            self._apply_flags()
+            self.update()
+
+    def set_menu(self, menu: QMenu | None) -> None:
+        self._menu = menu
+        self.update()
+
+    def set_hint(self, text: str) -> None:
+        """A one-line hint under the ring; empty removes it."""
+        if text != self._hint:
+            self._hint = text
+            self._apply_size()
+            self.update()
+
+    def ring_geometry(self) -> tuple[QPointF, float]:
+        """The ring's centre and the radius of the arc's centre line, in widget px."""
+        return QPointF(SIDE / 2, SIDE / 2), SIDE / 2 - RING_MARGIN - PEN / 2
+
+    def button_rects(self) -> dict[str, QRectF]:
+        """Hit areas of the buttons this view offers: "toggle", "stop", "menu"."""
+        pad, rects = 9.0, {}
+        if self._view.phase in ACTIVE_PHASES:
+            rects["toggle"] = QRectF(pad, SIDE - pad - BUTTON, BUTTON, BUTTON)
+            rects["stop"] = QRectF(SIDE - pad - BUTTON, SIDE - pad - BUTTON, BUTTON, BUTTON)
+        if self._menu is not None:
+            rects["menu"] = QRectF(SIDE - pad - BUTTON, pad, BUTTON, BUTTON)
+        return rects
+
+    # ---- window state -----------------------------------------------------------
+    def _apply_flags(self) -> None:
+        if self._main_mode:
+            flags = Qt.WindowType.Window
+        else:
+            flags = Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint
+        if self._on_top:
+            flags |= Qt.WindowType.WindowStaysOnTopHint
+        visible, pos = self.isVisible(), self.pos()
+        self._reflagging = True
+        try:
+            self.setWindowFlags(flags)
+            self.move(pos)
+            if visible:
+                self.show()
+        finally:
+            self._reflagging = False
+
+    def _apply_size(self) -> None:
+        self.setFixedSize(SIDE, SIDE + (HINT_HEIGHT if self._hint else 0))
+
+    # ---- painting ---------------------------------------------------------------
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        view = self._view
+        self._painted = view
+        dark = is_dark(self.palette())
+        pal = colors(view.phase, dark)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._paint_card(p, QColor(pal.text))
+        center, radius = self.ring_geometry()
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(pal.q("track"), PEN))
+        p.drawEllipse(center, radius, radius)
+        fraction = min(1.0, max(0.0, view.fraction_left))
+        if fraction > 0.0:
+            pen = QPen(pal.q("arc"), PEN)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setPen(pen)
+            ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
+            p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
+        cy = center.y()
+        self._text(p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
+        self._text(p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), cy + 1, 118)
+        self._text(p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
+        self._text(p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
+        if self._hint:
+            self._text(p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
+                       SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
+        if self._hovered:
+            self._paint_buttons(p, pal.q("text"))
+        p.end()
+
+    def _paint_card(self, p: QPainter, text: QColor) -> None:
+        card = QColor(self.palette().color(self.backgroundRole()))
+        if self._main_mode:
+            p.fillRect(self.rect(), card)
+            return
+        card.setAlpha(240)
+        text.setAlpha(30)
+        p.setPen(QPen(text, 1.0))
+        p.setBrush(card)
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 26, 26)
+
+    def _text(self, p: QPainter, text: str, px: int, weight: QFont.Weight, color: QColor,
+              y_center: float, width: float, spacing: float = 0.0) -> None:
+        if not text:
+            return
+        font = QFont(self.font())
+        font.setPixelSize(px)
+        font.setWeight(weight)
+        if spacing:
+            font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, spacing)
+        metrics = QFontMetrics(font)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, round(width))
+        p.setFont(font)
+        p.setPen(color)
+        rect = QRectF((self.width() - width) / 2, y_center - metrics.height() / 2,
+                      width, metrics.height())
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+
+    def _paint_buttons(self, p: QPainter, ink: QColor) -> None:
+        for name, rect in self.button_rects().items():
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 46 if name == self._hot else 22))
+            p.drawEllipse(rect)
+            p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 220))
+            c, s = rect.center(), rect.width() / 24
+            x, y = c.x(), c.y()
+            if name == "toggle" and self._view.phase == "paused":
+                p.drawPolygon(QPolygonF([QPointF(x - 3 * s, y - 5 * s),
+                                         QPointF(x + 5 * s, y), QPointF(x - 3 * s, y + 5 * s)]))
+            elif name == "toggle":
+                for dx in (-3.5, 1.5):
+                    p.drawRoundedRect(QRectF(x + dx * s, y - 5 * s, 2 * s, 10 * s), 0.8, 0.8)
+            elif name == "stop":
+                p.drawRoundedRect(QRectF(x - 4.5 * s, y - 4.5 * s, 9 * s, 9 * s), 1.5, 1.5)
+            else:
+                for dx in (-5, 0, 5):
+                    p.drawEllipse(QPointF(x + dx * s, y), 1.5 * s, 1.5 * s)
+
+    # ---- input ------------------------------------------------------------------
+    def _button_at(self, pos: QPointF) -> str | None:
+        return next((n for n, r in self.button_rects().items() if r.contains(pos)), None)
+
+    def _set_hot(self, name: str | None) -> None:
+        if name != self._hot:
+            self._hot = name
+            self.update()
+
+    def _activate(self, name: str) -> None:
+        if name == "menu" and self._menu is not None:
+            corner = self.button_rects()["menu"].bottomLeft().toPoint()
+            self._menu.popup(self.mapToGlobal(corner))
+        elif name == "toggle":
+            paused = self._view.phase == "paused"
+            (self.resume_clicked if paused else self.pause_clicked).emit()
+        elif name == "stop":
+            self.stop_clicked.emit()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self._pressed = self._button_at(event.position())
+        if self._pressed is not None or self._main_mode:
+            return
+        if QGuiApplication.platformName().startswith("wayland") and self.windowHandle():
+            self.windowHandle().startSystemMove()  # clients cannot place windows there
+            return
+        self._drag_start = event.globalPosition().toPoint()
+        self._drag_offset = self._drag_start - self.pos()
+        self._dragging = False
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drag_offset is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            now = event.globalPosition().toPoint()
+            if (now - self._drag_start).manhattanLength() >= QApplication.startDragDistance():
+                self._dragging = True
+            if self._dragging:
+                self.move(now - self._drag_offset)
+            return
+        self._set_hot(self._button_at(event.position()))
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mouseReleaseEvent(event)
+        pressed, self._pressed = self._pressed, None
+        if pressed is not None and pressed == self._button_at(event.position()):
+            self._activate(pressed)
+        elif self._drag_offset is not None and self._dragging:
+            self.moved.emit(self.pos())
+        self._drag_offset, self._dragging = None, False
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        if self._menu is not None:
+            self._menu.popup(event.globalPos())
+            event.accept()
+
+    def enterEvent(self, event) -> None:  # noqa: N802
+        self._hovered = True
+        self.update()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._hovered, self._hot = False, None
+        self.update()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            name = self._button_at(QPointF(event.pos())) or ""
+            paused = name == "toggle" and self._view.phase == "paused"
+            QToolTip.showText(event.globalPos(), "Resume" if paused else _TIPS.get(name, ""), self)
+            return True  # an empty text hides the tip
+        return super().event(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.update()
+        if not self._reflagging and not event.spontaneous():
+            self.visibility_changed.emit(True)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        super().hideEvent(event)
+        if not self._reflagging and not event.spontaneous():
+            self.visibility_changed.emit(False)

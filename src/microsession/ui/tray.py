@@ -1,0 +1,60 @@
+"""The tray icon: left-click starts the default sprint, the icon shows what is left."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from microsession.core.format import minutes_text
+from microsession.core.session import State
+from microsession.trace import enabled as tracing, trace
+from microsession.ui import icons
+from microsession.ui.controller import Controller
+
+
+class Tray(QObject):
+    def __init__(self, controller: Controller, menu: QMenu, on_click: Callable[[], None],
+                 dark: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller, self._on_click, self._dark = controller, on_click, dark
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._activated)
+        self._key: tuple | None = None
+        self._tip = ""
+        self.redraws = 0  # how often the picture was redrawn (tests, benchmarks)
+        controller.refreshed.connect(self.refresh)
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    def show(self) -> None:
+        self.icon.show()
+        if tracing():
+            from microsession.ui.tray_embed import TrayEmbedWatcher
+
+            self._watcher = TrayEmbedWatcher(self.icon, lambda g, since: trace(
+                "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since))
+
+    def refresh(self) -> None:
+        """Redraw the icon only when its picture changes; the tooltip only when its text does."""
+        snap = self.controller.snapshot()
+        running = snap.state in (State.RUNNING, State.PAUSED, State.BREAK)
+        fraction = snap.fraction_left if running else None
+        key = icons.icon_key(fraction, snap.phase)
+        if key != self._key:
+            self._key = key
+            self.redraws += 1
+            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark))
+        tip = "Micro-Session — " + (f"{snap.title} · {minutes_text(snap.remaining_s)} left" if running else snap.title)
+        if tip != self._tip:
+            self._tip = tip
+            self.icon.setToolTip(tip)
+
+    def geometry(self):
+        return self.icon.geometry()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self._on_click()

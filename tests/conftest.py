@@ -1,0 +1,2 @@
+import os
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

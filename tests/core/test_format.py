@@ -1,0 +1,21 @@
+from microsession.core.events import Kind
+from microsession.core.format import clock_text, kind_for_minutes, minutes_text
+
+
+def test_clock_text_rounds_up():
+    assert clock_text(900) == "15:00"
+    assert clock_text(899.2) == "15:00"
+    assert clock_text(0.2) == "00:01"
+    assert clock_text(0) == "00:00"
+    assert clock_text(5400) == "1:30:00"
+
+
+def test_minutes_text():
+    assert minutes_text(61) == "2 min"
+    assert minutes_text(5400) == "1 h 30 min"
+    assert minutes_text(7200) == "2 h"
+
+
+def test_deep_work_from_90_minutes():
+    assert kind_for_minutes(25) is Kind.MICRO
+    assert kind_for_minutes(90) is Kind.DEEP

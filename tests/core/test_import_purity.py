@@ -1,0 +1,13 @@
+import subprocess
+import sys
+
+
+def test_core_imports_no_qt_no_scheduler_no_sqlite():
+    code = (
+        "import sys, microsession.core, microsession.core.session, microsession.core.recovery,"
+        " microsession.core.format, microsession.core.settings, microsession.core.logbook;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,271 @@
+"""Notifications against a real private session bus and a real dunst, plus the fallbacks."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from microsession.ui import notify as notify_mod
+from microsession.ui.notify import Notifier, make_notifier
+
+ACTIONS = [("start_break", "Start break"), ("skip", "Skip")]
+
+
+class RecordingTray(QSystemTrayIcon):
+    """A tray whose showMessage only records its calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[tuple[str, str]] = []
+
+    def showMessage(self, title: str, msg: str, *rest: object) -> None:  # noqa: N802
+        self.messages.append((title, msg))
+
+
+class FakeService(threading.Thread):
+    """Owns org.freedesktop.Notifications on a private bus, answers, and records Notify calls."""
+
+    def __init__(self, address: str, capabilities: list[str]) -> None:
+        from jeepney import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        super().__init__(daemon=True)
+        self.conn = open_dbus_connection(bus=address)
+        reply = self.conn.send_and_get_reply(
+            message_bus.RequestName("org.freedesktop.Notifications"), timeout=5
+        )
+        assert reply.body == (1,)  # primary owner
+        self.capabilities = capabilities
+        self.calls: list[tuple[str, tuple]] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        from jeepney import HeaderFields, MessageType, new_method_return
+
+        while not self._halt.is_set():
+            try:
+                msg = self.conn.receive(timeout=0.05)
+            except TimeoutError:
+                continue
+            if msg.header.message_type is not MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member == "GetCapabilities":
+                self.conn.send(new_method_return(msg, "as", (self.capabilities,)))
+            elif member == "Notify":
+                self.calls.append((msg.header.fields[HeaderFields.signature], msg.body))
+                self.conn.send(new_method_return(msg, "u", (7,)))
+            else:
+                self.conn.send(new_method_return(msg))
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+        self.conn.close()
+
+
+def tray_backend() -> str:
+    return "tray" if QSystemTrayIcon.supportsMessages() else "none"
+
+
+@pytest.fixture
+def notifier(desktop, qtbot):
+    n = make_notifier(None)
+    yield n
+    n.shutdown()
+
+
+def test_clicked_action_reaches_the_app(desktop, notifier: Notifier, qtbot) -> None:
+    from jeepney import DBusAddress, new_signal
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    assert notifier.backend == "freedesktop"
+    got: list[str] = []
+    notifier.action_invoked.connect(got.append)
+    with qtbot.waitSignal(notifier.delivered, timeout=10000):
+        notifier.notify("Session done", "Time for a short break.", ACTIONS)
+    qtbot.waitUntil(lambda: desktop.displayed() == 1, timeout=10000)
+
+    # Someone else's notification id, and a malformed signal: both must be ignored. The GetId
+    # round trip makes sure the bus has passed them on before dunst's real one.
+    with open_dbus_connection(bus=desktop.address) as other:
+        emitter = DBusAddress("/org/freedesktop/Notifications",
+                              interface="org.freedesktop.Notifications")
+        other.send(new_signal(emitter, "ActionInvoked", "us", (987654, "start_break")))
+        other.send(new_signal(emitter, "ActionInvoked"))  # no arguments at all
+        other.send_and_get_reply(message_bus.GetId(), timeout=5)
+
+    desktop.pick("skip")
+    with qtbot.waitSignal(notifier.action_invoked, timeout=10000) as blocker:
+        desktop.context()
+    assert blocker.args == ["skip"]
+    assert got == ["skip"]
+    assert ",start_break]" in (desktop.dir / "dmenu-input").read_text()  # both were offered
+
+
+def test_a_second_notification_replaces_the_first(desktop, notifier: Notifier, qtbot) -> None:
+    with qtbot.waitSignal(notifier.delivered, timeout=10000) as first:
+        notifier.notify("First", "one", ACTIONS)
+    qtbot.waitUntil(lambda: desktop.displayed() == 1, timeout=10000)
+    with qtbot.waitSignal(notifier.delivered, timeout=10000) as second:
+        notifier.notify("Second", "two", ACTIONS)
+    assert second.args == first.args  # same server id: replaced, not added
+    assert desktop.displayed() == 1
+    assert desktop.dunstctl("count", "waiting") == "0"
+    desktop.dunstctl("close-all")
+    qtbot.waitUntil(lambda: desktop.displayed() == 0, timeout=10000)
+    history = desktop.dunstctl("history")
+    assert '"Second"' in history and '"First"' not in history
+
+
+def test_back_to_back_notifications_never_pile_up(desktop, notifier: Notifier, qtbot) -> None:
+    """notify() while the previous Notify awaits its reply is queued, then replaces it."""
+    ids: list[int] = []
+    notifier.delivered.connect(ids.append)
+    for n in range(5):
+        notifier.notify(f"Burst {n}", "body", ACTIONS)
+    qtbot.waitUntil(lambda: len(ids) == 2, timeout=10000)  # the first, then the latest
+    assert ids[0] == ids[1]
+    assert desktop.displayed() == 1
+    desktop.dunstctl("close-all")
+    qtbot.waitUntil(lambda: desktop.displayed() == 0, timeout=10000)
+    assert '"Burst 4"' in desktop.dunstctl("history")
+    assert '"Burst 1"' not in desktop.dunstctl("history")
+
+
+def test_close_takes_the_notification_away(desktop, notifier: Notifier, qtbot) -> None:
+    with qtbot.waitSignal(notifier.delivered, timeout=10000):
+        notifier.notify("Break over", "Back to it <when> you're ready & rested.", ACTIONS)
+    qtbot.waitUntil(lambda: desktop.displayed() == 1, timeout=10000)
+    notifier.close()
+    qtbot.waitUntil(lambda: desktop.displayed() == 0, timeout=10000)
+    # dunst does not list "body-markup" in its capabilities: the body goes out as typed.
+    assert "Back to it <when> you're ready & rested." in desktop.dunstctl("history")
+
+
+def test_dead_socket_falls_back_quickly(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-such-bus")
+    tray = RecordingTray()
+    start = time.monotonic()
+    n = make_notifier(tray)
+    assert time.monotonic() - start < 2.0
+    assert n.backend == tray_backend()
+    n.notify("Session done", "Time for a short break.", ACTIONS)
+    n.close()
+    n.shutdown()
+    if n.backend == "tray":
+        assert tray.messages == [("Session done", "Time for a short break.")]
+    assert make_notifier(None).backend == "none"
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs Unix domain sockets")
+def test_silent_bus_falls_back_within_2_s(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """A socket that accepts but never answers (hung bus) must not hang the app."""
+    path = tmp_path / "silent"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={path}")
+        start = time.monotonic()
+        n = make_notifier(None)
+        assert time.monotonic() - start < 2.0
+    assert n.backend == "none"
+    n.notify("a", "b", ACTIONS)
+
+
+def test_no_session_bus_at_all(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert make_notifier(None).backend == "none"
+
+
+def test_bus_without_notification_service(private_bus: str, qtbot) -> None:
+    tray = RecordingTray()
+    start = time.monotonic()
+    n = make_notifier(tray)
+    assert time.monotonic() - start < 2.0
+    assert n.backend == tray_backend()
+
+
+def test_unanswered_notify_falls_back(private_bus: str, qtbot, monkeypatch) -> None:
+    """A service that owns the name but never answers: fall back, and show the message there."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    monkeypatch.setattr(notify_mod.FreedesktopNotifier, "REPLY_TIMEOUT_MS", 300)
+    with open_dbus_connection(bus=private_bus) as squatter:
+        squatter.send_and_get_reply(
+            message_bus.RequestName("org.freedesktop.Notifications"), timeout=5
+        )
+        tray = RecordingTray()
+        n = make_notifier(tray)
+        assert n.backend == "freedesktop"
+        n.notify("Session done", "Time for a short break.", ACTIONS)
+        qtbot.waitUntil(lambda: n.backend != "freedesktop", timeout=5000)
+    assert n.backend == tray_backend()
+    if n.backend == "tray":
+        assert tray.messages == [("Session done", "Time for a short break.")]
+        n.notify("Again", "via the tray")
+        assert tray.messages[-1] == ("Again", "via the tray")
+    n.shutdown()
+    assert n.backend == "none"
+
+
+def test_activatable_but_broken_service_falls_back_on_first_notify(
+    private_bus: str, bus_services: Path, qtbot
+) -> None:
+    """No owner yet but D-Bus-activatable counts as available; a failed start falls back."""
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    (bus_services / "fake-notifications.service").write_text(
+        "[D-BUS Service]\nName=org.freedesktop.Notifications\nExec=/bin/false\n"
+    )
+    with open_dbus_connection(bus=private_bus) as conn:
+        conn.send_and_get_reply(message_bus.ReloadConfig(), timeout=5)
+    tray = RecordingTray()
+    n = make_notifier(tray)
+    assert n.backend == "freedesktop"
+    n.notify("Session done", "Time for a short break.")
+    qtbot.waitUntil(lambda: n.backend != "freedesktop", timeout=10000)
+    assert n.backend == tray_backend()
+    n.shutdown()
+
+
+def test_wire_format_and_markup_escaping(private_bus: str, qtbot) -> None:
+    """What goes over the wire; the body is escaped only for a server that reads markup."""
+    service = FakeService(private_bus, ["actions", "body", "body-markup"])
+    service.start()
+    try:
+        n = make_notifier(None)
+        assert n.backend == "freedesktop"
+        with qtbot.waitSignal(n.delivered, timeout=10000) as first:
+            n.notify("Session done", "Time for a break.", ACTIONS)
+        assert first.args == [7]
+        # The capabilities reply came before the Notify reply (same sender, same order).
+        with qtbot.waitSignal(n.delivered, timeout=10000):
+            n.notify("Break", "R&D <later>")
+        n.shutdown()
+    finally:
+        service.stop()
+    (sig1, body1), (sig2, body2) = service.calls
+    assert sig1 == sig2 == "susssasa{sv}i"
+    app, replaces, icon, summary, body, actions, hints, expire = body1
+    assert (app, replaces, summary, body) == ("Micro-Session", 0, "Session done", "Time for a break.")
+    assert icon == "" or icon.endswith("microsession.svg")
+    assert actions == ["start_break", "Start break", "skip", "Skip"]
+    assert hints == {
+        "category": ("s", "x-microsession.timer"),
+        "urgency": ("y", 1),
+        "desktop-entry": ("s", "microsession"),
+    }
+    assert expire == -1
+    assert body2[1] == 7  # replaces the first
+    assert body2[4] == "R&amp;D &lt;later&gt;"
+    assert body2[5] == []
