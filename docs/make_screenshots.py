@@ -1,4 +1,4 @@
-"""Render the ring window offscreen and save docs/ring-light.png and docs/ring-dark.png.
+"""Render the ring window and the end-of-session popup offscreen into docs/*.png.
 
 Run: python docs/make_screenshots.py   (needs no display; uses the offscreen platform)
 """
@@ -48,6 +48,23 @@ def on_backdrop(picture: QPixmap, backdrop: str, pad: int = 16) -> QPixmap:
     return out
 
 
+def render_popup() -> QPixmap:
+    """The popup half answered, as after ten seconds of typing."""
+    from datetime import datetime, timezone
+
+    from microsession.core.events import Ended, Kind, Outcome, SessionInfo
+    from microsession.ui.end_popup import EndPopup
+
+    start = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
+    popup = EndPopup()
+    popup.setPalette(light_palette())
+    popup.ask(Ended(SessionInfo("demo", Kind.MICRO, 900.0, start), Outcome.COMPLETED, start, 900.0))
+    popup.stopped_at.setText("Halfway through the intro's second paragraph")
+    popup.next_step.setText("Tie the intro to the survey results")
+    popup.energy.button(4).setChecked(True)
+    return popup.grab()
+
+
 def main() -> int:
     _app = QApplication.instance() or QApplication(sys.argv)
     on_backdrop(render(dark=False), "#c9d2d8").save(str(HERE / "ring-light.png"))
@@ -62,7 +79,8 @@ def main() -> int:
             painter.drawPixmap(i * 72 + 4, 4, tray_pixmap(fraction, phase, 64, True))
         painter.end()
         strip.save("/tmp/tray-strip.png")
-    print("saved", HERE / "ring-light.png", HERE / "ring-dark.png")
+    render_popup().save(str(HERE / "popup.png"))
+    print("saved", HERE / "ring-light.png", HERE / "ring-dark.png", HERE / "popup.png")
     return 0
 
 

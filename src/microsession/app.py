@@ -81,7 +81,8 @@ class Shell(QObject):
         self.ring = RingWindow()
         self.ring.set_always_on_top(controller.settings.ring_on_top)
         s = controller.settings
-        if s.ring_x >= 0 and s.ring_y >= 0:
+        self._ring_placed = s.ring_x >= 0 and s.ring_y >= 0
+        if self._ring_placed:
             self.ring.move(s.ring_x, s.ring_y)
         self.popup = EndPopup()
         self.menu = QMenu()
@@ -94,6 +95,7 @@ class Shell(QObject):
         self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark) if self.has_tray else None
         self.notifier = make_notifier(self.tray.icon if self.tray else None, self)
         self.notifier.action_invoked.connect(self.on_notification_action)
+        self._notices = None
         self._chime = None
         self._told_silent = False
         controller.refreshed.connect(self.render_ring)
@@ -118,9 +120,9 @@ class Shell(QObject):
         else:  # never a silent, invisible app
             self.ring.set_main_window_mode(True)
             self.ring.set_hint(NO_TRAY_HINT)
-            self.ring.show()
+            self.show_ring()
         if self.c.engine.state is not State.IDLE:
-            self.ring.show()
+            self.show_ring()
         self.render_ring()
 
     # --- user moves ----------------------------------------------------------------
@@ -128,7 +130,7 @@ class Shell(QObject):
         state = self.c.engine.state
         if state is State.IDLE:
             self.c.start_default()
-            self.ring.show()
+            self.show_ring()
         elif state is State.FINISHED and self.popup.isVisible():
             self.popup.focus_now()
         elif state is State.FINISHED:
@@ -140,8 +142,20 @@ class Shell(QObject):
         if self.ring.isVisible() and self.has_tray:
             self.ring.hide()
         else:
-            self.ring.show()
-            self.ring.raise_()
+            self.show_ring()
+
+    def show_ring(self) -> None:
+        """Show the ring; the first time, under the tray icon (top right if unknown)."""
+        if not self._ring_placed:
+            self._ring_placed = True
+            screen = self.app.primaryScreen().availableGeometry()
+            tray = self.tray.geometry() if self.tray else None
+            on_screen = tray is not None and tray.isValid() and screen.contains(tray.center())
+            x = (tray.right() if on_screen else screen.right() - 16) - self.ring.width() + 1
+            y = tray.bottom() + 8 if on_screen and tray.center().y() < screen.center().y() else screen.top() + 48
+            self.ring.move(max(screen.left(), x), max(screen.top(), y))
+        self.ring.show()
+        self.ring.raise_()
 
     def ask_custom(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -149,7 +163,7 @@ class Shell(QObject):
         minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
         if ok:
             self.c.start(minutes)
-            self.ring.show()
+            self.show_ring()
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -158,7 +172,9 @@ class Shell(QObject):
             self.c.stop()
 
     def quit(self) -> None:
-        self.notifier.shutdown()
+        for notifier in (self.notifier, self._notices):
+            if notifier is not None:
+                notifier.shutdown()
         if self._chime is not None:
             self._chime.close()
         self.app.quit()
@@ -172,7 +188,8 @@ class Shell(QObject):
                 "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
                 f"Time for a {minutes_text(self.c.settings.break_minutes * 60)} break.",
                 [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
-        self.popup.ask(ended, self.tray.geometry() if self.tray else self.ring.frameGeometry())
+        near = self.ring.frameGeometry() if self.ring.isVisible() else self.tray.geometry() if self.tray else None
+        self.popup.ask(ended, near)
         trace("popup_shown", id=ended.session.id)
 
     def on_break_ended(self, ended: Ended) -> None:
@@ -186,10 +203,13 @@ class Shell(QObject):
 
     def after_popup(self) -> None:
         if self.c.engine.state is State.FINISHED:
+            self.notifier.close()  # its "Start break" / "Skip break" are answered now
             self.c.start_break()
 
     def on_notification_action(self, key: str) -> None:
         trace("notification_action", key=key)
+        if key != "log":
+            self.notifier.close()
         if key == "start_break":
             self.c.start_break()
         elif key == "skip":
@@ -198,7 +218,7 @@ class Shell(QObject):
             self.popup.focus_now()
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
             self.c.start(self.c.last_minutes)
-            self.ring.show()
+            self.show_ring()
 
     def _update_log_action(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup.isVisible() else None
@@ -223,9 +243,12 @@ class Shell(QObject):
             self.tell(self._chime.reason)
 
     def tell(self, message: str) -> None:
+        """One calm sentence, in its own notification (the timer's own is never replaced)."""
         trace("notice", message=message)
-        if self.notifier.backend != "none":
-            self.notifier.notify("Micro-Session", message)
+        if self._notices is None:
+            self._notices = make_notifier(self.tray.icon if self.tray else None, self)
+        if self._notices.backend != "none":
+            self._notices.notify("Micro-Session", message)
         else:
             print(f"microsession: {message}", file=sys.stderr)
 
@@ -247,6 +270,10 @@ def run(data_dir_arg: str | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     scale = time_scale()
     clock: Clock = SystemClock() if scale == 1.0 else ScaledClock(SystemClock(), scale)
+    if os.environ.get("MICROSESSION_CLOCK_SHIFT_FILE"):  # fault tests: jumps and suspends
+        from microsession.testing_clock import ShiftedClock
+
+        clock = ShiftedClock(clock, Path(os.environ["MICROSESSION_CLOCK_SHIFT_FILE"]))
     conn, notes = open_store(data_dir(data_dir_arg))
     values = settings_store.load(conn) if conn is not None else {}
     settings, problems = Settings.from_values(values)

@@ -3,7 +3,7 @@
 The timer is armed for the next moment something visible changes (the deadline, the
 tray icon's next step, the tooltip's next minute, the ring's next second while the ring
 is shown), capped at 30 s so a resume from suspend is noticed soon. Nothing runs while
-no session does.
+no session does (except a 30-s retry while a failed write waits to land).
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class Controller(QObject):
         info = e.current
         remaining = e.remaining()
         if e.state is State.FINISHED:
-            return Snapshot(e.state, None, "done", 0.0, 0.0, "Done ✓", "00:00")
+            return Snapshot(e.state, None, "done", 0.0, 1.0, "Done ✓", "00:00")  # a full ring: a small win
         if info is None:
             return Snapshot(e.state, None, "idle", 0.0, 0.0, "Ready", clock_text(self.settings.default_minutes * 60))
         phase = {Kind.MICRO: "focus", Kind.DEEP: "deep", Kind.BREAK: "break"}[info.kind]
@@ -141,7 +141,10 @@ class Controller(QObject):
         """Arm the timer for the next visible change; stop it when nothing runs."""
         e = self.engine
         if e.state not in (State.RUNNING, State.BREAK):
-            self._timer.stop()
+            if self.journal.pending:  # failed writes: try again every 30 s until they land
+                self._timer.start(int(MAX_WAIT_S * 1000))
+            else:
+                self._timer.stop()
             return
         left = e.remaining()
         planned = e.current.planned_s

@@ -8,8 +8,7 @@ typed elsewhere lands in it by surprise.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -114,14 +113,17 @@ class EndPopup(QWidget):
         self.stopped_at.setFocus()
 
     def _place(self, near: QRect | None) -> QPoint:
+        """Below `near` (the ring or the tray icon), right edges aligned, kept on screen."""
         screen = QGuiApplication.primaryScreen().availableGeometry()
-        size = self.sizeHint()
+        w, h = self.width(), self.height()
         if near is not None and near.isValid() and screen.contains(near.center()):
-            x = min(max(screen.left(), near.center().x() - size.width() // 2), screen.right() - size.width())
-            below = near.bottom() + 8
-            y = below if near.center().y() < screen.center().y() else near.top() - size.height() - 8
-            return QPoint(x, max(screen.top(), y))
-        return QPoint(screen.right() - size.width() - 16, screen.bottom() - size.height() - 16)
+            x = near.right() - w + 1
+            y = near.bottom() + 8 if near.center().y() < screen.center().y() else near.top() - h - 8
+        else:
+            x, y = screen.right() - w - 16, screen.bottom() - h - 16
+        x = min(max(screen.left() + 8, x), screen.right() - w - 8)
+        y = min(max(screen.top() + 8, y), screen.bottom() - h - 8)
+        return QPoint(x, y)
 
     # --- answering ---------------------------------------------------------------
     def current_log(self) -> SessionLog:
