@@ -41,14 +41,14 @@ SPECS: dict[str, Spec] = {
 
 @dataclass(frozen=True)
 class Settings:
-    default_minutes: int = 15
-    break_minutes: int = 5
-    chime: bool = True
-    chime_volume: float = 0.6
-    heads_up: bool = False
-    ring_on_top: bool = True
-    ring_x: int = -1  # -1: not placed yet
-    ring_y: int = -1
+    default_minutes: int = SPECS["default_minutes"].default
+    break_minutes: int = SPECS["break_minutes"].default
+    chime: bool = SPECS["chime"].default
+    chime_volume: float = SPECS["chime_volume"].default
+    heads_up: bool = SPECS["heads_up"].default  # a quiet notification a minute before the end
+    ring_on_top: bool = SPECS["ring_on_top"].default
+    ring_x: int = SPECS["ring_x"].default  # -1: not placed yet
+    ring_y: int = SPECS["ring_y"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

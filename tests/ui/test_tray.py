@@ -1,0 +1,45 @@
+"""The tray icon's picture is redrawn only when it changes."""
+
+import pytest
+from PySide6.QtWidgets import QMenu
+
+from microsession.core.clock import FakeClock
+from microsession.core.session import Engine
+from microsession.core.settings import Settings
+from microsession.journal import Journal
+from microsession.ui.controller import Controller
+from microsession.ui.tray import Tray
+
+
+@pytest.fixture
+def setup(qapp):
+    clock = FakeClock()
+    controller = Controller(Engine(clock), Journal(None), clock, Settings())
+    clicks = []
+    tray = Tray(controller, QMenu(), lambda: clicks.append(1), dark=True)
+    return controller, clock, tray
+
+
+def test_icon_redrawn_only_on_picture_change(setup):
+    controller, clock, tray = setup
+    controller.start(15)  # 60 steps of 15 s
+    after_start = tray.redraws
+    for _ in range(14):  # 14 s: the same picture
+        clock.advance(1)
+        controller.wake()
+    assert tray.redraws == after_start
+    clock.advance(1.5)
+    controller.wake()
+    assert tray.redraws == after_start + 1
+    assert "14 min left" in tray.icon.toolTip() or "15 min left" in tray.icon.toolTip()
+
+
+def test_tooltip_says_time_left_and_idle_icon_has_no_arc(setup):
+    controller, clock, tray = setup
+    assert tray.icon.toolTip() == "Micro-Session — Ready"
+    controller.start(25)
+    clock.advance(60 * 10)
+    controller.wake()
+    assert tray.icon.toolTip() == "Micro-Session — Focus · 15 min left"
+    controller.stop()
+    assert tray.icon.toolTip() == "Micro-Session — Ready"
