@@ -3,7 +3,8 @@
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from microsession.app import NO_TRAY_HINT, Shell, recover_sessions
+from microsession.app import recover_sessions
+from microsession.ui.shell import NO_TRAY_HINT, Shell
 from microsession.core.clock import FakeClock
 from microsession.core.session import Engine, State
 from microsession.core.settings import Settings

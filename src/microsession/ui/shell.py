@@ -1,0 +1,258 @@
+"""The application shell: the tray, the ring, the popup and notifications, wired to the controller.
+
+Only the tray icon and its menu exist at start-up; the ring, the popup and the D-Bus
+connection are built the first time they are needed (start-up time and idle memory).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+
+from microsession.core.events import Ended
+from microsession.core.format import KIND_LABELS, minutes_text
+from microsession.core.session import State
+from microsession.store import settings as settings_store
+from microsession.trace import trace
+from microsession.ui import menu as menus
+from microsession.ui.controller import Controller
+from microsession.ui.notify import Notifier, make_notifier
+from microsession.ui.palette import is_dark
+from microsession.ui.tray import Tray
+
+if TYPE_CHECKING:
+    from microsession.ui.end_popup import EndPopup
+    from microsession.ui.ring import RingWindow
+
+NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
+
+
+class Shell(QObject):
+    """Owns the widgets and connects them to the controller."""
+
+    def __init__(self, app: QApplication, controller: Controller, conn: sqlite3.Connection | None) -> None:
+        super().__init__()
+        self.app, self.c, self.conn = app, controller, conn
+        self.dark = is_dark(app.palette())
+        self._ring: RingWindow | None = None  # the widgets are built when first needed:
+        self._popup: EndPopup | None = None  # start-up shows only the tray icon
+        self._notifier: Notifier | None = None
+        self._ring_placed = False
+        self.menu = QMenu()
+        shell_actions = menus.ShellActions(self.ask_custom, self.toggle_ring, self.ring_visible,
+                                           None, self.quit)
+        self._shell_actions = shell_actions
+        menus.attach(self.menu, controller, shell_actions)
+        self.menu.aboutToShow.connect(self._update_log_action)
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark) if self.has_tray else None
+        self._notices = None
+        self._chime = None
+        self._told_silent = False
+        controller.refreshed.connect(self.render_ring)
+        controller.changed.connect(self.render_ring)
+        controller.focus_ended.connect(self.on_focus_ended)
+        controller.break_ended.connect(self.on_break_ended)
+        controller.heads_up.connect(lambda left: self.notifier.notify("One minute left", "Time to find a good place to stop."))
+        controller.notice.connect(self.tell)
+
+    # --- parts built on first use --------------------------------------------------
+    @property
+    def ring(self) -> RingWindow:
+        if self._ring is None:
+            from microsession.ui.ring import RingWindow
+
+            ring = self._ring = RingWindow()
+            s, c = self.c.settings, self.c
+            ring.set_always_on_top(s.ring_on_top)
+            ring.set_menu(self.menu)
+            if s.ring_x >= 0 and s.ring_y >= 0:
+                self._ring_placed = True
+                ring.move(s.ring_x, s.ring_y)
+            ring.visibility_changed.connect(c.set_ring_visible)
+            ring.visibility_changed.connect(lambda shown: trace("ring_shown" if shown else "ring_hidden"))
+            ring.pause_clicked.connect(c.pause)
+            ring.resume_clicked.connect(c.resume)
+            ring.stop_clicked.connect(self.on_ring_stop)
+            ring.moved.connect(self.remember_ring_place)
+            self.render_ring()
+        return self._ring
+
+    def ring_visible(self) -> bool:
+        return self._ring is not None and self._ring.isVisible()
+
+    @property
+    def popup(self) -> EndPopup:
+        if self._popup is None:
+            from microsession.ui.end_popup import EndPopup
+
+            self._popup = EndPopup()
+            self._popup.saved.connect(self.on_log_saved)
+            self._popup.skipped.connect(lambda _id: self.after_popup())
+        return self._popup
+
+    def popup_visible(self) -> bool:
+        return self._popup is not None and self._popup.isVisible()
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            self._notifier = make_notifier(self.tray.icon if self.tray else None, self)
+            self._notifier.action_invoked.connect(self.on_notification_action)
+        return self._notifier
+
+    # --- showing -------------------------------------------------------------------
+    def show(self) -> None:
+        if self.tray:
+            self.tray.show()
+        else:  # never a silent, invisible app
+            self.ring.set_main_window_mode(True)
+            self.ring.set_hint(NO_TRAY_HINT)
+            self.show_ring()
+        if self.c.engine.state is not State.IDLE:
+            self.show_ring()
+
+    # --- user moves ----------------------------------------------------------------
+    def on_tray_click(self) -> None:
+        state = self.c.engine.state
+        if state is State.IDLE:
+            self.c.start_default()
+            self.show_ring()
+        elif state is State.FINISHED and self.popup_visible():
+            self.popup.focus_now()
+        elif state is State.FINISHED:
+            self.c.start_default()
+        else:
+            self.toggle_ring()
+
+    def toggle_ring(self) -> None:
+        if self.ring_visible() and self.has_tray:
+            self.ring.hide()
+        else:
+            self.show_ring()
+
+    def show_ring(self) -> None:
+        """Show the ring; the first time, under the tray icon (top right if unknown)."""
+        ring = self.ring
+        if not self._ring_placed:
+            self._ring_placed = True
+            screen = self.app.primaryScreen().availableGeometry()
+            tray = self.tray.geometry() if self.tray else None
+            on_screen = tray is not None and tray.isValid() and screen.contains(tray.center())
+            x = (tray.right() if on_screen else screen.right() - 16) - ring.width() + 1
+            y = tray.bottom() + 8 if on_screen and tray.center().y() < screen.center().y() else screen.top() + 48
+            ring.move(max(screen.left(), x), max(screen.top(), y))
+        ring.show()
+        ring.raise_()
+
+    def ask_custom(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
+        if ok:
+            self.c.start(minutes)
+            self.show_ring()
+
+    def on_ring_stop(self) -> None:
+        if self.c.engine.state is State.BREAK:
+            self.c.skip_break()
+        else:
+            self.c.stop()
+
+    def quit(self) -> None:
+        for notifier in (self._notifier, self._notices):
+            if notifier is not None:
+                notifier.shutdown()
+        if self._chime is not None:
+            self._chime.close()
+        self.app.quit()
+
+    # --- the rhythm ------------------------------------------------------------------
+    def on_focus_ended(self, ended: Ended) -> None:
+        completed = self.c.engine.state is State.FINISHED
+        if completed:
+            self.chime()
+            self.notifier.notify(
+                "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
+                f"Time for a {minutes_text(self.c.settings.break_minutes * 60)} break.",
+                [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
+        near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
+        self.popup.ask(ended, near)
+        trace("popup_shown", id=ended.session.id)
+
+    def on_break_ended(self, ended: Ended) -> None:
+        self.chime()
+        minutes = self.c.last_minutes
+        self.notifier.notify("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")])
+
+    def on_log_saved(self, session_id: str, log) -> None:
+        self.c.save_log(session_id, log)
+        self.after_popup()
+
+    def after_popup(self) -> None:
+        if self.c.engine.state is State.FINISHED:
+            self.notifier.close()  # its "Start break" / "Skip break" are answered now
+            self.c.start_break()
+
+    def on_notification_action(self, key: str) -> None:
+        trace("notification_action", key=key)
+        if key != "log":
+            self.notifier.close()
+        if key == "start_break":
+            self.c.start_break()
+        elif key == "skip":
+            self.c.skip_break()
+        elif key == "log" and self.popup_visible():
+            self.popup.focus_now()
+        elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
+            self.c.start(self.c.last_minutes)
+            self.show_ring()
+
+    def _update_log_action(self) -> None:
+        self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
+        menus.fill(self.menu, self.c, self._shell_actions)
+
+    # --- rendering and small services ------------------------------------------------
+    def render_ring(self) -> None:
+        if self._ring is None:
+            return
+        s = self.c.snapshot()
+        from microsession.ui.ring import RingView
+
+        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title))
+
+    def chime(self) -> None:
+        if not self.c.settings.chime:
+            return
+        if self._chime is None:
+            from microsession.ui.chime import Chime
+
+            self._chime = Chime()
+        if self._chime.available:
+            self._chime.play(self.c.settings.chime_volume)
+        elif not self._told_silent:
+            self._told_silent = True
+            self.tell(self._chime.reason)
+
+    def tell(self, message: str) -> None:
+        """One calm sentence, in its own notification (the timer's own is never replaced)."""
+        trace("notice", message=message)
+        if self._notices is None:
+            self._notices = make_notifier(self.tray.icon if self.tray else None, self)
+        if self._notices.backend != "none":
+            self._notices.notify("Micro-Session", message)
+        else:
+            print(f"microsession: {message}", file=sys.stderr)
+
+    def remember_ring_place(self, pos) -> None:
+        if self.conn is None:
+            return
+        try:
+            settings_store.save(self.conn, "ring_x", pos.x())
+            settings_store.save(self.conn, "ring_y", pos.y())
+        except sqlite3.Error:
+            pass  # a place on screen is not worth bothering the user about
