@@ -1,71 +1,25 @@
-"""Composition root: builds the clock, store, engine, controller and the widgets, and wires them."""
+"""Start-up: the tray icon first, everything else once it is on screen.
+
+Only Qt and the icon's PNGs are loaded before the icon shows; the store, the engine and
+the widgets are built by compose.build() right after (work that can wait, waits), and
+memory freed by that start-up is handed back to the system.
+"""
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import sys
-from pathlib import Path
 
-from PySide6.QtGui import QPixmapCache
-from PySide6.QtWidgets import QApplication
-
-from microsession.core.clock import Clock, ScaledClock, SystemClock
-from microsession.core.events import Ended, Outcome
-from microsession.core.format import KIND_LABELS, minutes_text
-from microsession.core.recovery import recover
-from microsession.core.session import Engine
-from microsession.core.settings import Settings
-from microsession.journal import Journal
-from microsession.paths import data_dir, db_path
-from microsession.store import db, sessions
-from microsession.store import settings as settings_store
 from microsession.trace import trace
-from microsession.ui.controller import Controller
-from microsession.ui.shell import Shell
-
-
-def time_scale() -> float:
-    """The hidden MICROSESSION_TIME_SCALE (demos, e2e tests): 60 makes a minute pass in a second."""
-    try:
-        scale = float(os.environ.get("MICROSESSION_TIME_SCALE", "1"))
-    except ValueError:
-        return 1.0
-    return scale if 0.01 <= scale <= 10000 else 1.0
-
-
-def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
-    try:
-        conn, message = db.open_or_set_aside(db_path(folder))
-        return conn, [message] if message else []
-    except (OSError, db.DatabaseError, sqlite3.Error) as exc:
-        return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]
-
-
-def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock) -> list[str]:
-    """Close or resume what a crash left open; say what happened in one sentence each."""
-    if conn is None:
-        return []
-    notes = []
-    open_rows = sessions.open_sessions(conn)
-    for i, info in enumerate(open_rows):
-        result = recover(info, clock.now_utc())
-        label = KIND_LABELS[info.kind].lower()
-        if result.ended is None and i == len(open_rows) - 1:
-            engine.restore(info, result.remaining_s)
-            trace("session_resumed", id=info.id, remaining_s=result.remaining_s)
-            notes.append(f"Your {label} session was resumed with {minutes_text(result.remaining_s)} left.")
-            continue
-        # An older row still open (should not happen): close it where it stands.
-        ended = result.ended or Ended(info, Outcome.RECOVERED, clock.now_utc(), info.planned_s - result.remaining_s)
-        journal.record([ended])
-        if info.kind.is_focus:
-            notes.append(f"Your {minutes_text(info.planned_s)} {label} session ended while the app was closed; it is logged.")
-    return notes
 
 
 def run(data_dir_arg: str | None = None) -> int:
     trace("process_start")
+    from PySide6.QtGui import QIcon, QPixmapCache
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+    from microsession.resources import ICON_SIZES, icon_png
+    from microsession.ui.signals import quit_on_signals
+
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Micro-Session")
     app.setDesktopFileName("microsession")
@@ -74,34 +28,43 @@ def run(data_dir_arg: str | None = None) -> int:
     # cache; the default 10 MB limit showed as +21 MB RSS over a 24-hour soak. 1 MB holds
     # everything we draw twice.
     QPixmapCache.setCacheLimit(1024)
-    scale = time_scale()
-    clock: Clock = SystemClock() if scale == 1.0 else ScaledClock(SystemClock(), scale)
-    if os.environ.get("MICROSESSION_CLOCK_SHIFT_FILE"):  # fault tests: jumps and suspends
-        from microsession.testing_clock import ShiftedClock
-
-        clock = ShiftedClock(clock, Path(os.environ["MICROSESSION_CLOCK_SHIFT_FILE"]))
-    conn, notes = open_store(data_dir(data_dir_arg))
-    values = settings_store.load(conn) if conn is not None else {}
-    settings, problems = Settings.from_values(values)
-    if problems:
-        notes.append("Some settings were not valid and use their defaults: " + "; ".join(problems) + ".")
-    engine = Engine(clock)
-    shell_ref: list[Shell] = []
-    journal = Journal(conn, on_problem=lambda m: shell_ref[0].tell(m) if shell_ref else notes.append(m),
-                      on_recovered=lambda: shell_ref and shell_ref[0].tell("Your sessions are saved again."))
-    notes += recover_sessions(conn, engine, journal, clock)
-    controller = Controller(engine, journal, clock, settings, scale)
-    shell = Shell(app, controller, conn)
-    shell_ref.append(shell)
-    shell.show()
-    from microsession.ui.signals import quit_on_signals
-
     _signals = quit_on_signals(app)  # noqa: F841  (kept alive for the loop)
-    controller.wake()  # arm the timer for a resumed session
-    for note in notes:
-        shell.tell(note)
+    tray_icon = None
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        icon = QIcon()
+        for size in ICON_SIZES:
+            icon.addFile(str(icon_png(size)))
+        tray_icon = QSystemTrayIcon(icon)
+        tray_icon.show()
+        from microsession.ui.tray_embed import trace_when_embedded
+
+        trace_when_embedded(tray_icon)
+    running = []
+
+    def build() -> None:
+        from microsession.compose import build
+
+        running.append(build(app, tray_icon, data_dir_arg))
+        release_free_memory()
+
+    if tray_icon is not None:
+        from microsession.ui.tray_embed import when_shown
+
+        when_shown(tray_icon, build)
+    else:
+        build()
     code = app.exec()
-    journal.retry()
-    if conn is not None:
-        conn.close()
+    if running:
+        running[0].close()
     return code
+
+
+def release_free_memory() -> None:
+    """Give the heap that start-up freed back to the system (glibc keeps it otherwise)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass

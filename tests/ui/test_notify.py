@@ -258,7 +258,7 @@ def test_wire_format_and_markup_escaping(private_bus: str, qtbot) -> None:
     assert sig1 == sig2 == "susssasa{sv}i"
     app, replaces, icon, summary, body, actions, hints, expire = body1
     assert (app, replaces, summary, body) == ("Micro-Session", 0, "Session done", "Time for a break.")
-    assert icon == "" or icon.endswith("microsession.svg")
+    assert icon == "" or icon.endswith("microsession-64.png")
     assert actions == ["start_break", "Start break", "skip", "Skip"]
     assert hints == {
         "category": ("s", "x-microsession.timer"),

@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from microsession.app import recover_sessions
+from microsession.compose import recover_sessions
 from microsession.ui.shell import NO_TRAY_HINT, Shell
 from microsession.core.clock import FakeClock
 from microsession.core.session import Engine, State

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 
@@ -13,7 +12,7 @@ class DatabaseError(Exception):
 
 def migrations() -> list[tuple[int, str]]:
     """(version, sql) in order, from store/migrations/NNNN_name.sql."""
-    folder = resources.files("microsession.store") / "migrations"
+    folder = Path(__file__).resolve().parent / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

@@ -15,7 +15,7 @@ import tempfile
 import time
 import wave
 from array import array
-from importlib import resources
+from microsession.resources import path as resource_path
 from pathlib import Path
 
 _log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ NO_PLAYER = (
 def default_wav() -> Path | None:
     """The packaged chime.wav, or None if it is missing."""
     try:
-        path = Path(str(resources.files("microsession.resources") / "chime.wav"))
+        path = resource_path("chime.wav")
         return path if path.is_file() else None
     except Exception:  # noqa: BLE001
         return None

@@ -1,33 +1,31 @@
 """The tray icon picture: the app mark, with a progress arc while a session runs.
 
-Cheap by design: the SVG renderer is loaded once, and `icon_key` lets the caller redraw
-only when the quantised picture changes (`tray_icon` also caches the last few icons).
+Cheap by design: the plain icon is the PNGs rendered from resources/microsession.svg (no
+SVG renderer in memory), the progress picture is a few QPainter strokes, and `icon_key`
+lets the caller redraw only when the quantised picture changes (`tray_icon` also caches
+the last few icons).
 """
 
 from __future__ import annotations
 
 import math
 from functools import cache, lru_cache
-from importlib.resources import files
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 
-from microsession.ui.palette import colors
+from microsession.resources import ICON_SIZES, icon_png
 
-ICON_NAME = "microsession.svg"
-MARK_ID = "mark"  # the centre dot of the SVG, kept inside the progress arc
-
-
-def icon_bytes(name: str = ICON_NAME) -> bytes:
-    """The raw SVG of a packaged icon."""
-    return (files("microsession.resources") / name).read_bytes()
+MARK_DIAMETER = 17 / 64  # the SVG's centre dot (r = 8.5 in a 64 px view box)
 
 
 @cache
-def _renderer() -> QSvgRenderer:
-    return QSvgRenderer(QByteArray(icon_bytes()))
+def app_icon() -> QIcon:
+    """The plain app icon, from the packaged PNGs."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_png(size)))
+    return icon
 
 
 def _clamp(fraction: float) -> float:
@@ -62,8 +60,10 @@ def tray_pixmap(
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     if fraction_left is None:
-        _renderer().render(painter, QRectF(0, 0, size, size))
+        painter.drawPixmap(0, 0, app_icon().pixmap(size, size))
     else:
+        from microsession.ui.palette import colors
+
         palette = colors(phase, dark)
         arc = palette.q("arc")
         _draw_progress(painter, size, _clamp(fraction_left), arc, palette.q("muted", 90))
@@ -92,23 +92,12 @@ def _draw_progress(
 
 
 def _draw_mark(painter: QPainter, size: int, color: QColor) -> None:
-    """The SVG's centre mark, tinted with `color`, centred inside the arc."""
-    diameter = size * 0.3
+    """The SVG's centre dot, in `color`, centred inside the arc."""
+    diameter = size * MARK_DIAMETER
     offset = (size - diameter) / 2
-    target = QRectF(offset, offset, diameter, diameter)
-    renderer = _renderer()
-    layer = QPixmap(size, size)
-    layer.fill(Qt.GlobalColor.transparent)
-    lp = QPainter(layer)
-    lp.setRenderHint(QPainter.RenderHint.Antialiasing)
-    if renderer.elementExists(MARK_ID):
-        renderer.render(lp, MARK_ID, target)
-    else:
-        renderer.render(lp, target)
-    lp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
-    lp.fillRect(layer.rect(), color)
-    lp.end()
-    painter.drawPixmap(0, 0, layer)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawEllipse(QRectF(offset, offset, diameter, diameter))
 
 
 @lru_cache(maxsize=16)
@@ -125,5 +114,7 @@ def tray_icon(
     steps: int = 60,
 ) -> QIcon:
     """A QIcon of the quantised picture (see `icon_key`); recent icons are cached."""
+    if fraction_left is None:
+        return app_icon()
     key_phase, step = icon_key(fraction_left, phase, steps)
     return _cached_icon(key_phase, step, steps, size, dark)

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from importlib import resources
+from microsession.resources import path as resource_path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
@@ -132,7 +132,7 @@ class _Bus:
 
 def _icon_path() -> str:
     try:
-        icon = resources.files("microsession.resources") / "microsession.svg"
+        icon = resource_path("microsession-64.png")
         return os.path.abspath(str(icon)) if icon.is_file() else ""
     except Exception:  # noqa: BLE001
         return ""

@@ -34,7 +34,8 @@ NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the
 class Shell(QObject):
     """Owns the widgets and connects them to the controller."""
 
-    def __init__(self, app: QApplication, controller: Controller, conn: sqlite3.Connection | None) -> None:
+    def __init__(self, app: QApplication, controller: Controller, conn: sqlite3.Connection | None,
+                 tray_icon: QSystemTrayIcon | None = None) -> None:
         super().__init__()
         self.app, self.c, self.conn = app, controller, conn
         self.dark = is_dark(app.palette())
@@ -48,8 +49,8 @@ class Shell(QObject):
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
-        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
-        self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark) if self.has_tray else None
+        self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
         self._notices = None
         self._chime = None
         self._told_silent = False

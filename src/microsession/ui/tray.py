@@ -9,17 +9,17 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from microsession.core.format import minutes_text
 from microsession.core.session import State
-from microsession.trace import enabled as tracing, trace
+from microsession.ui.tray_embed import trace_when_embedded
 from microsession.ui import icons
 from microsession.ui.controller import Controller
 
 
 class Tray(QObject):
     def __init__(self, controller: Controller, menu: QMenu, on_click: Callable[[], None],
-                 dark: bool, parent: QObject | None = None) -> None:
+                 dark: bool, icon: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller, self._on_click, self._dark = controller, on_click, dark
-        self.icon = QSystemTrayIcon(self)
+        self.icon = icon or QSystemTrayIcon(self)
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
         self._key: tuple | None = None
@@ -30,12 +30,9 @@ class Tray(QObject):
         self.refresh()
 
     def show(self) -> None:
-        self.icon.show()
-        if tracing():
-            from microsession.ui.tray_embed import TrayEmbedWatcher
-
-            self._watcher = TrayEmbedWatcher(self.icon, lambda g, since: trace(
-                "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since))
+        if not self.icon.isVisible():
+            self.icon.show()
+            trace_when_embedded(self.icon)
 
     def refresh(self) -> None:
         """Redraw the icon only when its picture changes; the tooltip only when its text does."""
@@ -58,3 +55,4 @@ class Tray(QObject):
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
             self._on_click()
+

@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from microsession.trace import enabled as tracing, trace
+
 
 class TrayEmbedWatcher(QObject):
     """Calls ``on_embedded(rect, since_mono)`` once the tray host has embedded ``tray`` and
@@ -109,3 +111,42 @@ class TrayEmbedWatcher(QObject):
         self._timer.stop()
         if self._window is not None:
             self._window.removeEventFilter(self)
+
+
+def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500) -> None:
+    """Call `callback` once, as soon as the tray host has shown the icon (its window is
+    exposed), or after `fallback_ms` if that does not happen (no tray host, another kind of
+    tray). Start-up work that can wait is done then, so the icon appears first."""
+    from PySide6.QtCore import QEvent
+
+    window = next((w for w in QGuiApplication.allWindows()
+                   if w.objectName() == TrayEmbedWatcher.TRAY_WINDOW_NAME), None)
+    done = False
+
+    def fire() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            if window is not None:
+                window.removeEventFilter(watcher)
+            callback()
+
+    class _Watcher(QObject):
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Expose and window.isExposed():
+                QTimer.singleShot(0, fire)  # after Qt has painted the icon
+            return False
+
+    watcher = _Watcher(tray)
+    if window is not None and not window.isExposed():
+        window.installEventFilter(watcher)
+        QTimer.singleShot(fallback_ms, fire)
+    else:
+        QTimer.singleShot(0, fire)
+
+
+def trace_when_embedded(icon: QSystemTrayIcon) -> None:
+    """Tests and benchmarks: trace `tray_visible` with the icon's place once it has settled."""
+    if tracing():
+        icon._watcher = TrayEmbedWatcher(icon, lambda g, since: trace(  # kept alive by the icon
+            "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since))
