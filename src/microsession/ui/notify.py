@@ -8,7 +8,6 @@ If the service fails or does not answer, the notifier falls back for good (see `
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import os
@@ -204,6 +203,8 @@ class FreedesktopNotifier(Notifier):
     def _send_notify(self, request: Request) -> None:
         summary, body, actions = request
         if self._markup:
+            import html  # here: its entity table costs ~1 MB, and most servers take plain text
+
             body = html.escape(body, quote=False)
         flat = [part for action in actions for part in action]
         args = ("Micro-Session", self._id, self._icon, summary, body, flat, _HINTS, -1)

@@ -20,12 +20,12 @@ from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui import menu as menus
 from microsession.ui.controller import Controller
-from microsession.ui.notify import Notifier, make_notifier
 from microsession.ui.palette import is_dark
 from microsession.ui.tray import Tray
 
 if TYPE_CHECKING:
     from microsession.ui.end_popup import EndPopup
+    from microsession.ui.notify import Notifier
     from microsession.ui.ring import RingWindow
 
 NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
@@ -102,6 +102,8 @@ class Shell(QObject):
     @property
     def notifier(self) -> Notifier:
         if self._notifier is None:
+            from microsession.ui.notify import make_notifier
+
             self._notifier = make_notifier(self.tray.icon if self.tray else None, self)
             self._notifier.action_invoked.connect(self.on_notification_action)
         return self._notifier
@@ -243,6 +245,8 @@ class Shell(QObject):
         """One calm sentence, in its own notification (the timer's own is never replaced)."""
         trace("notice", message=message)
         if self._notices is None:
+            from microsession.ui.notify import make_notifier
+
             self._notices = make_notifier(self.tray.icon if self.tray else None, self)
         if self._notices.backend != "none":
             self._notices.notify("Micro-Session", message)
