@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QPixmap,
     QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen, QPolygonF,
 )
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
@@ -54,6 +55,8 @@ class RingWindow(QWidget):
         self.setMouseTracking(True)
         self._view = RingView("idle", 0.0, "", "")
         self._painted: RingView | None = None
+        self._bg_key: tuple | None = None
+        self._bg = QPixmap()
         self._hint = ""
         self._menu: QMenu | None = None
         self._on_top = self._main_mode = self._hovered = False
@@ -140,31 +143,54 @@ class RingWindow(QWidget):
         dark = is_dark(self.palette())
         pal = colors(view.phase, dark)
         p = QPainter(self)
+        p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        p.drawPixmap(0, 0, self._background(view, dark, pal))  # card, track and the still texts
+        p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        self._paint_card(p, QColor(pal.text))
         center, radius = self.ring_geometry()
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(pal.q("track"), PEN))
-        p.drawEllipse(center, radius, radius)
         fraction = min(1.0, max(0.0, view.fraction_left))
         if fraction > 0.0:
             pen = QPen(pal.q("arc"), PEN)
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        cy = center.y()
-        self._text(p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
-        self._text(p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), cy + 1, 118)
-        self._text(p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
-        self._text(p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
-        if self._hint:
-            self._text(p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
-                       SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
+        self._text(p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
         if self._hovered:
             self._paint_buttons(p, pal.q("text"))
         p.end()
+
+    def _background(self, view: RingView, dark: bool, pal) -> QPixmap:
+        """What changes only with the phase, the texts or the theme, drawn once per change:
+        a per-second repaint then costs one blit, the arc and the digits."""
+        ratio = self.devicePixelRatioF()
+        key = (view.phase, view.title, view.subtitle, view.step_text, dark, self._hint,
+               self._main_mode, self.width(), self.height(), ratio,
+               self.palette().color(self.backgroundRole()).rgba())
+        if self._bg_key != key:
+            pixmap = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pixmap)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            self._paint_card(p, QColor(pal.text))
+            center, radius = self.ring_geometry()
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(pal.q("track"), PEN))
+            p.drawEllipse(center, radius, radius)
+            cy = center.y()
+            self._text(p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
+            self._text(p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
+            self._text(p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
+            if self._hint:
+                self._text(p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
+                           SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
+            p.end()
+            self._bg_key, self._bg = key, pixmap
+        return self._bg
 
     def _paint_card(self, p: QPainter, text: QColor) -> None:
         card = QColor(self.palette().color(self.backgroundRole()))
