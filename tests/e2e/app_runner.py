@@ -23,6 +23,7 @@ class RunningApp:
                                   log_path=self.log)
         rec = self.wait("tray_visible")
         self.tray_center = (rec["x"] + rec["w"] // 2, rec["y"] + rec["h"] // 2)
+        self.wait("ready")  # the icon shows first; the rest is built right after
 
     def wait(self, event: str, timeout: float = 30.0, **match) -> dict:
         return self.desktop.wait_trace(
