@@ -5,7 +5,8 @@ import sys
 def test_core_imports_no_qt_no_scheduler_no_sqlite():
     code = (
         "import sys, microsession.core, microsession.core.session, microsession.core.recovery,"
-        " microsession.core.format, microsession.core.settings, microsession.core.logbook;"
+        " microsession.core.format, microsession.core.settings, microsession.core.logbook,"
+        " microsession.core.stacks, microsession.core.rhythm;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
