@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="print recent sessions and their logs")
     log.add_argument("--last", type=positive_int, default=10, metavar="N", help="how many sessions (default 10)")
     log.add_argument("--json", action="store_true", help="JSON instead of text")
+    from microsession.cli_tasks import add_parser as add_tasks_parser  # no Qt on this path
+
+    add_tasks_parser(sub)
     return parser
 
 
@@ -45,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "log":
             return cmd_log(args)
+        if args.command == "tasks":
+            from microsession.cli_tasks import run as run_tasks
+
+            return run_tasks(args)
         from microsession.app import run  # Qt is imported only here
 
         return run(args.data_dir)
