@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from microsession.app import run  # Qt is imported only here
 
         return run(args.data_dir)
-    except CliError as exc:
-        print(f"microsession: {exc}", file=sys.stderr)
+    except CliError as exc:  # one line, whatever line breaks the user's arguments held
+        print("microsession: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -84,7 +84,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         from microsession.testing_clock import ShiftedClock
 
         clock = ShiftedClock(clock, Path(os.environ["MICROSESSION_CLOCK_SHIFT_FILE"]))
-    conn, notes = open_store(data_dir(data_dir_arg))
+    folder = data_dir(data_dir_arg)
+    conn, notes = open_store(folder)
     values = settings_store.load(conn) if conn is not None else {}
     settings, problems = Settings.from_values(values)
     if problems:
@@ -92,7 +93,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     engine = Engine(clock)
     shell_ref: list[Shell] = []
     journal = Journal(conn, on_problem=lambda m: shell_ref[0].tell(m) if shell_ref else notes.append(m),
-                      on_recovered=lambda: shell_ref and shell_ref[0].tell("Your sessions are saved again."))
+                      on_recovered=lambda: shell_ref and shell_ref[0].tell("Your sessions are saved again."),
+                      reopen=lambda: db.connect(db_path(folder)), told=conn is None)
     notes += recover_sessions(conn, engine, journal, clock)
     controller = Controller(engine, journal, clock, settings, scale)
     shell = Shell(app, controller, conn, tray_icon)

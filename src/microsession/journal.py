@@ -21,11 +21,16 @@ Write = Callable[[sqlite3.Connection], None]
 class Journal:
     def __init__(self, conn: sqlite3.Connection | None,
                  on_problem: Callable[[str], None] = lambda message: None,
-                 on_recovered: Callable[[], None] = lambda: None) -> None:
+                 on_recovered: Callable[[], None] = lambda: None,
+                 reopen: Callable[[], sqlite3.Connection] | None = None,
+                 told: bool = False) -> None:
+        """`reopen` opens the store again (when it could not be opened, or the connection
+        turned out read-only); `told`: the user already knows writes cannot land."""
         self.conn = conn
         self._pending: list[Write] = []
         self._on_problem, self._on_recovered = on_problem, on_recovered
-        self._told = False
+        self._reopen = reopen
+        self._told = told
 
     @property
     def pending(self) -> int:
@@ -43,12 +48,22 @@ class Journal:
 
     def retry(self) -> bool:
         """Try the writes that failed; True when nothing is pending any more."""
-        if not self._pending or self.conn is None:
-            return not self._pending
+        if not self._pending:
+            return True
+        if self.conn is None:
+            if self._reopen is None:
+                return False
+            try:
+                self.conn = self._reopen()
+            except Exception:  # still read-only, full, missing...: next time
+                return False
         while self._pending:
             try:
                 self._pending[0](self.conn)
-            except sqlite3.Error:
+            except sqlite3.Error as exc:
+                if self._reopen is not None and (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in (8, 14):
+                    self.conn.close()  # opened read-only (SQLITE_READONLY/CANTOPEN): reopen later
+                    self.conn = None
                 return False
             self._pending.pop(0)
         if self._told:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,23 +13,73 @@ from desktop import Desktop
 
 
 class RunningApp:
-    def __init__(self, desktop: Desktop, workdir: Path, scale: float = 100.0, name: str = "app") -> None:
+    """The app as a subprocess on `desktop`, traced, with its own data folder (or a shared
+    one), extra environment (e.g. MICROSESSION_CLOCK_SHIFT_FILE) and an optional wrapper
+    command (e.g. `unshare -m ...`, which must exec the app so that its pid stays ours)."""
+
+    def __init__(self, desktop: Desktop, workdir: Path, scale: float = 100.0, name: str = "app",
+                 data: Path | None = None, extra_env: dict[str, str] | None = None,
+                 tray_timeout: float = 30.0, wrapper: list[str] | None = None) -> None:
         self.desktop, self.workdir = desktop, workdir
-        self.data = workdir / "data"
+        self.data = data or workdir / "data"
         self.trace = workdir / f"{name}-trace.jsonl"
         self.log = workdir / f"{name}.log"
         self.env = {"MICROSESSION_TRACE": str(self.trace), "MICROSESSION_TIME_SCALE": str(scale),
-                    "MICROSESSION_DATA_DIR": str(self.data)}
-        self.proc = desktop.spawn([sys.executable, "-m", "microsession"], extra_env=self.env,
+                    "MICROSESSION_DATA_DIR": str(self.data), **(extra_env or {})}
+        self.proc = desktop.spawn([*(wrapper or []), sys.executable, "-m", "microsession"], extra_env=self.env,
                                   log_path=self.log)
-        rec = self.wait("tray_visible")
+        rec = self.wait("tray_visible", timeout=tray_timeout)
         self.tray_center = (rec["x"] + rec["w"] // 2, rec["y"] + rec["h"] // 2)
-        self.wait("ready")  # the icon shows first; the rest is built right after
+        # The icon shows first; the store, the recovery and the shell are built after it.
+        self.wait("ready", timeout=tray_timeout)
 
-    def wait(self, event: str, timeout: float = 30.0, **match) -> dict:
-        return self.desktop.wait_trace(
-            self.trace, event, timeout=timeout,
-            where=lambda r: all(r.get(k) == v for k, v in match.items()))
+    def wait(self, event: str, timeout: float = 30.0, where=None, **match) -> dict:
+        """The first `event` record with fields `match` (and `where(rec)` true), waiting;
+        fails at once if the app has exited."""
+        def ok(rec: dict) -> bool:
+            return all(rec.get(k) == v for k, v in match.items()) and (where is None or where(rec))
+
+        def find() -> dict | None:
+            for rec in self.desktop.read_trace(self.trace):
+                if rec.get("event") == event and ok(rec):
+                    return rec
+            if self.proc.poll() is not None:  # fail fast: it will never come
+                raise AssertionError(f"the app exited (rc {self.proc.returncode}) before {event} {match};"
+                                     f" log {self.log}:\n{self.log.read_text(errors='replace')[-3000:]}")
+            return None
+
+        return self.desktop.wait_for(find, timeout=timeout, interval=0.02,
+                                     what=f"trace event {event!r} {match} in {self.trace}")
+
+    def records(self) -> list[dict]:
+        return self.desktop.read_trace(self.trace)
+
+    def kill9(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def quit(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=20)
+
+    def menu(self, *keys: str) -> None:
+        """Open the tray menu (right click), wait until it is on screen, press `keys`
+        (the menu grabs the keyboard: Down selects the first enabled item)."""
+        before = set(app_windows(self.desktop))
+        self.click_tray(button=3)
+        self.desktop.wait_for(lambda: set(app_windows(self.desktop)) - before, timeout=10,
+                              what="the tray menu")
+        self.desktop.key(*keys)
+
+    def answer_popup(self, key: str) -> None:
+        """Click into the end-of-session popup (it never takes the keyboard by itself), press `key`."""
+        popup = self.desktop.wait_for(lambda: self.desktop.window_ids("Session log"), timeout=10,
+                                      what="the popup")[0]
+        x, y, w, h = self.desktop.window_geometry(popup)
+        self.desktop.click(x + w // 2, y + 50)
+        self.desktop.wait_for(lambda: self.desktop.focused_window() == popup, timeout=10,
+                              what="the popup's focus")
+        self.desktop.key(key)
 
     def events(self, event: str) -> list[dict]:
         return [r for r in self.desktop.read_trace(self.trace) if r["event"] == event]
@@ -48,3 +99,10 @@ class RunningApp:
 
     def wait_exit(self, timeout: float = 20.0) -> int:
         return self.proc.wait(timeout=timeout)
+
+
+def app_windows(desktop: Desktop) -> list[str]:
+    """The app's visible windows (WM_CLASS "Micro-Session": tray icon, ring, popup, menu);
+    not dunst's notifications, which may appear at any moment."""
+    out = desktop._run(["xdotool", "search", "--onlyvisible", "--class", "^Micro-Session$"], check=False)
+    return out.stdout.split() if out.returncode == 0 else []

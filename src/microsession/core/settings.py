@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,7 +22,12 @@ class Spec:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("expected a number")
-        value = kind(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        try:
+            value = kind(value)
+        except OverflowError:  # an int beyond a float's range
+            raise ValueError("expected a smaller number") from None
         if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
             raise ValueError(f"expected a value from {self.lo:g} to {self.hi:g}")
         return value

@@ -10,6 +10,20 @@ class DatabaseError(Exception):
     """The file cannot be used as our database (damaged, from a newer version, locked)."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The file cannot be opened or written right now (read-only or full folder, no
+    permission): no sign of damage, so it is never set aside; try again later."""
+
+
+# Primary SQLite result codes that say "not now" rather than "damaged": PERM, READONLY,
+# IOERR, FULL, CANTOPEN, AUTH.
+_UNAVAILABLE_CODES = {3, 8, 10, 13, 14, 23}
+
+
+def _unavailable(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in _UNAVAILABLE_CODES
+
+
 def migrations() -> list[tuple[int, str]]:
     """(version, sql) in order, from store/migrations/NNNN_name.sql."""
     folder = Path(__file__).resolve().parent / "migrations"
@@ -29,10 +43,15 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open {path}: {exc}") from exc
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
     try:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
+        # Before anything writes to the file: a damaged page anywhere would otherwise only
+        # show when a query touches it (at recovery, or on every write, forever).
+        check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if check != "ok":
+            raise DatabaseError(f"{path} is damaged (it fails SQLite's quick_check)")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         if migrate:
@@ -42,6 +61,8 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
         return conn
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if _unavailable(exc):
+            raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
         raise DatabaseError(f"{path} is not a usable database ({exc})") from exc
     except DatabaseError:
         conn.close()
@@ -96,12 +117,18 @@ def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return connect(path), None
+    except DatabaseUnavailable:
+        raise  # a read-only or full folder is no damage: the caller waits for it
     except DatabaseError as exc:
         reason = str(exc)
     from datetime import datetime
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while any(Path(str(aside) + suffix).exists() for suffix in ("", "-wal", "-shm")):
+        n += 1  # never replace a file set aside before (replace() would delete it)
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
     for suffix in ("", "-wal", "-shm"):
         src = Path(str(path) + suffix)
         if src.exists():

@@ -12,7 +12,7 @@ def load(conn: sqlite3.Connection) -> dict[str, Any]:
     for key, text in conn.execute("SELECT key, value FROM settings"):
         try:
             values[key] = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             values[key] = text  # reported as a bad value by core.settings
     return values
 
