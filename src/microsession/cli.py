@@ -29,7 +29,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_tasks: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="microsession", description="A calm tray timer for focused micro-sessions.")
     parser.add_argument("--version", action="version", version=f"microsession {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="folder of the data file (default: the platform's data folder; env MICROSESSION_DATA_DIR)")
@@ -37,15 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="print recent sessions and their logs")
     log.add_argument("--last", type=positive_int, default=10, metavar="N", help="how many sessions (default 10)")
     log.add_argument("--json", action="store_true", help="JSON instead of text")
-    from microsession.cli_tasks import add_parser as add_tasks_parser  # no Qt on this path
+    if with_tasks:
+        from microsession.cli_tasks import add_parser as add_tasks_parser  # no Qt on this path
 
-    add_tasks_parser(sub)
+        add_tasks_parser(sub)
+    else:  # listed in --help; its full parser is loaded only when used (start-up time)
+        sub.add_parser("tasks", help="add, list and tick tasks (microsession tasks --help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser(with_tasks="tasks" in argv).parse_args(argv)
         if args.command == "log":
             return cmd_log(args)
         if args.command == "tasks":
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args.data_dir)
     except CliError as exc:  # one line, whatever line breaks the user's arguments held
         print("microsession: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. a --data-dir that cannot be a folder
+        where = f" ({exc.filename})" if exc.filename and len(str(exc.filename)) < 200 else ""
+        print(f"microsession: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from microsession.core.ids import new_id
 from microsession.core.events import Ended, Event, Started
 from microsession.core.logbook import SessionLog
 from microsession.store import logs, sessions
@@ -41,9 +42,7 @@ class Journal:
             self._write(_write_for(event))
 
     def add_log(self, session_id: str, log: SessionLog, written_utc: datetime) -> None:
-        import uuid
-
-        log_id = uuid.uuid4().hex  # fixed now, so a retried write cannot make two rows
+        log_id = new_id()  # fixed now, so a retried write cannot make two rows
         self._write(lambda c: logs.add(c, session_id, log, written_utc, log_id))
 
     def retry(self) -> bool:

@@ -19,3 +19,15 @@ def test_minutes_text():
 def test_deep_work_from_90_minutes():
     assert kind_for_minutes(25) is Kind.MICRO
     assert kind_for_minutes(90) is Kind.DEEP
+
+
+def test_ids_are_version_4_uuids():
+    import uuid
+
+    from microsession.core.ids import new_id
+
+    ids = {new_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for i in list(ids)[:50]:
+        u = uuid.UUID(hex=i)
+        assert u.version == 4 and u.variant == uuid.RFC_4122 and u.hex == i

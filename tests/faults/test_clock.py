@@ -118,8 +118,10 @@ def test_wall_clock_jump_mid_session_ends_on_time(desktop: Desktop, tmp_path: Pa
     print(f"\n[faults] wall {jump_h:+d} h: ended {took:.3f} s after the start (planned 5.000 s),"
           f" late_s {ended['late_s']:.3f}; stored ended_utc - started_utc = {span_s(row):.0f} s")
     assert ended["outcome"] == "completed"
-    assert abs(took - 300 / scale) < 0.3, f"ended after {took:.3f} s of real time, not 5 s"
-    assert ended["late_s"] < 0.2
+    # Generous bounds (a loaded CI machine is slow; timing goals live in benchmarks/), yet far
+    # from what a wall-clock timer would do: end at once (+1 h) or a minute late (-1 h).
+    assert abs(took - 300 / scale) < 2.0, f"ended after {took:.3f} s of real time, not 5 s"
+    assert ended["late_s"] < 1.0
     assert row["outcome"] == "completed" and row["focused_s"] == 300
     assert app.quit() == 0
 
@@ -140,8 +142,9 @@ def test_suspend_mid_session_ends_at_the_right_moment(desktop: Desktop, tmp_path
     print(f"\n[faults] suspend 10 min mid-sprint: ended {took:.3f} s after the start (expected"
           f" {expected:.3f} s), late_s {ended['late_s']:.3f}; stored span {span_s(row):.0f} s")
     assert ended["outcome"] == "completed"
-    assert abs(took - expected) < 0.3, f"ended after {took:.3f} s of real time, expected {expected:.3f} s"
-    assert ended["late_s"] < 0.2
+    # A timer blind to the suspend would end 2.5 s later than expected.
+    assert abs(took - expected) < 1.2, f"ended after {took:.3f} s of real time, expected {expected:.3f} s"
+    assert ended["late_s"] < 1.0
     assert row["focused_s"] == 900 and abs(span_s(row) - 900) < 5
     assert app.quit() == 0
 

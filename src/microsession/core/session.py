@@ -6,11 +6,11 @@ The engine never sleeps and schedules nothing. The caller asks `remaining()` and
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from microsession.core.ids import new_id
 from microsession.core.clock import Clock
 from microsession.core.events import (
     Ended, Event, Extended, Kind, Outcome, Paused, Resumed, SessionInfo, Started,
@@ -181,7 +181,7 @@ class Engine:
         self.last_ended = None
         now = self._clock.elapsed()
         self._start_el, self._deadline_el, self._paused_at_el = now, now + seconds, None
-        self._info = SessionInfo(uuid.uuid4().hex, kind, float(seconds), self._clock.now_utc(), task_id)
+        self._info = SessionInfo(new_id(), kind, float(seconds), self._clock.now_utc(), task_id)
         events.append(Started(self._info))
         return events
 

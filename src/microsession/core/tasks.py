@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
+
+from microsession.core.ids import new_id
 
 MIN_MINUTES, MAX_MINUTES = 5, 120
 MAX_TITLE = 200
@@ -132,7 +133,7 @@ def new_task(title: str, task_type: str = DEFAULT_TYPE, minutes: int = DEFAULT_M
              now: datetime, task_id: str | None = None) -> Task:
     """A new open task from user input, validated (ValueError with a one-line message)."""
     return Task(
-        id=task_id or uuid.uuid4().hex,
+        id=task_id or new_id(),
         title=validate_title(title),
         task_type=validate_type(task_type),
         minutes=validate_minutes(minutes),

@@ -7,11 +7,11 @@ explicit transaction where it needs several.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from microsession.core.ids import new_id
 from microsession.core.logbook import SessionLog
 from microsession.core.tasks import (AspectProgress, SessionSpent, Task, TaskType, project_progress,
                                      slugify, validate_type, validate_type_label)
@@ -259,7 +259,7 @@ def progress_of_project(conn: sqlite3.Connection, project: str) -> list[AspectPr
 def record_interruption(conn: sqlite3.Connection, session_id: str, at: datetime,
                         interruption_id: str | None = None) -> str:
     """Note an interruption of a session (idempotent for a given id, so a retry adds no second row)."""
-    interruption_id = interruption_id or uuid.uuid4().hex
+    interruption_id = interruption_id or new_id()
     conn.execute("INSERT OR IGNORE INTO interruptions (id, session_id, at_utc) VALUES (?, ?, ?)",
                  (interruption_id, session_id, iso(at)))
     return interruption_id

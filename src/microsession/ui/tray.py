@@ -53,6 +53,8 @@ class Tray(QObject):
         return self.icon.geometry()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+        # A second click within the double-click interval arrives as DoubleClick: it is a
+        # click too (start, then hide the ring), not something to ignore.
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._on_click()
 
