@@ -65,7 +65,12 @@ def run(data_dir_arg: str | None = None) -> int:
 
 
 def release_free_memory() -> None:
-    """Give the heap that start-up freed back to the system (glibc keeps it otherwise)."""
+    """Give back what start-up left behind: PySide6 reads the source of every module imported
+    after it (shibokensupport.feature looks for "PySide6" in it) into linecache, ~2 MB for
+    ours; and the heap that start-up freed (glibc keeps it otherwise)."""
+    import linecache
+
+    linecache.clearcache()
     if sys.platform.startswith("linux"):
         import ctypes
 
