@@ -188,7 +188,7 @@ def session_cpu(desk: Desktop, work: Path, runs: int, window_s: float, settle_s:
                 app.wait("ring_shown", timeout=10)
                 if ring == "hidden":
                     # Two clicks within Qt's double-click interval (400 ms) make a
-                    # DoubleClick, which the app ignores: wait it out.
+                    # DoubleClick (which the app also takes as a click): wait it out.
                     time.sleep(DOUBLE_CLICK_S)
                     desk.click(*app.tray_center())
                     app.wait("ring_hidden", timeout=10)
