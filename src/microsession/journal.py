@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from microsession.core.ids import new_id
 from microsession.core.events import Ended, Event, Started
+from microsession.core.ids import new_id
 from microsession.core.logbook import SessionLog
 from microsession.store import logs, sessions
 

@@ -81,9 +81,6 @@ class RunningApp:
                               what="the popup's focus")
         self.desktop.key(key)
 
-    def events(self, event: str) -> list[dict]:
-        return [r for r in self.desktop.read_trace(self.trace) if r["event"] == event]
-
     def click_tray(self, button: int = 1) -> None:
         self.desktop.click(*self.tray_center, button=button)
 

@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 
-from microsession.core.ids import new_id
 from microsession.core.clock import Clock
 from microsession.core.events import (
     Ended, Event, Extended, Kind, Outcome, Paused, Resumed, SessionInfo, Started,
 )
+from microsession.core.ids import new_id
 
 EXTEND_S = 5 * 60
 

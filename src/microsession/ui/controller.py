@@ -46,7 +46,6 @@ class Controller(QObject):
     focus_ended = Signal(object)  # Ended of a focus session (completed or stopped)
     break_ended = Signal(object)  # Ended of a break that ran out
     heads_up = Signal(float)  # seconds left
-    notice = Signal(str)  # one calm sentence for the user
 
     def __init__(self, engine: Engine, journal: Journal, clock: Clock, settings: Settings,
                  time_scale: float = 1.0, parent: QObject | None = None) -> None:
@@ -95,10 +94,6 @@ class Controller(QObject):
     def set_ring_visible(self, visible: bool) -> None:
         self.ring_visible = visible
         self._arm()
-
-    def set_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        self.changed.emit()
 
     def can(self, action: Action) -> bool:
         return self.engine.can(action)

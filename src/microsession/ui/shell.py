@@ -59,7 +59,6 @@ class Shell(QObject):
         controller.focus_ended.connect(self.on_focus_ended)
         controller.break_ended.connect(self.on_break_ended)
         controller.heads_up.connect(lambda left: self.notifier.notify("One minute left", "Time to find a good place to stop."))
-        controller.notice.connect(self.tell)
 
     # --- parts built on first use --------------------------------------------------
     @property
