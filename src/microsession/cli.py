@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -29,7 +30,15 @@ def positive_int(text: str) -> int:
     return value
 
 
-def build_parser(with_tasks: bool = True) -> argparse.ArgumentParser:
+# Subcommands in their own modules, each with add_parser(subparsers) and run(args) -> int.
+# Only the module of the command on the command line is imported (start-up time of `status`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
+}
+
+
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `wanted` names the one subcommand whose full parser is loaded."""
     parser = _Parser(prog="microsession", description="A calm tray timer for focused micro-sessions.")
     parser.add_argument("--version", action="version", version=f"microsession {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="folder of the data file (default: the platform's data folder; env MICROSESSION_DATA_DIR)")
@@ -37,25 +46,23 @@ def build_parser(with_tasks: bool = True) -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="print recent sessions and their logs")
     log.add_argument("--last", type=positive_int, default=10, metavar="N", help="how many sessions (default 10)")
     log.add_argument("--json", action="store_true", help="JSON instead of text")
-    if with_tasks:
-        from microsession.cli_tasks import add_parser as add_tasks_parser  # no Qt on this path
-
-        add_tasks_parser(sub)
-    else:  # listed in --help; its full parser is loaded only when used (start-up time)
-        sub.add_parser("tasks", help="add, list and tick tasks (microsession tasks --help)")
+    for name, (module, help_text) in COMMANDS.items():
+        if name == wanted:
+            importlib.import_module(module).add_parser(sub)
+        else:  # listed in --help; its full parser is loaded only when used
+            sub.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
-        args = build_parser(with_tasks="tasks" in argv).parse_args(argv)
+        wanted = next((a for a in argv if a in COMMANDS), None)
+        args = build_parser(wanted).parse_args(argv)
         if args.command == "log":
             return cmd_log(args)
-        if args.command == "tasks":
-            from microsession.cli_tasks import run as run_tasks
-
-            return run_tasks(args)
+        if args.command in COMMANDS:
+            return importlib.import_module(COMMANDS[args.command][0]).run(args)
         from microsession.app import run  # Qt is imported only here
 
         return run(args.data_dir)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
+
+MAX_TEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -12,10 +17,22 @@ class Spec:
     default: Any
     lo: float | None = None
     hi: float | None = None
+    choices: tuple[str, ...] = ()  # for text: the allowed values (empty: any text)
+    text_check: Callable[[str], None] | None = None  # for text: raises ValueError
 
     def check(self, value: Any) -> Any:
         """The value in the right type and range, or ValueError."""
         kind = type(self.default)
+        if kind is str:
+            if not isinstance(value, str):
+                raise ValueError("expected text")
+            if len(value) > MAX_TEXT:
+                raise ValueError(f"expected at most {MAX_TEXT} characters")
+            if self.choices and value not in self.choices:
+                raise ValueError("expected one of " + ", ".join(self.choices))
+            if self.text_check is not None:
+                self.text_check(value)
+            return value
         if kind is bool:
             if not isinstance(value, bool):
                 raise ValueError("expected true or false")
@@ -33,6 +50,32 @@ class Spec:
         return value
 
 
+def check_hours(text: str) -> None:
+    """'9-12, 15-17' (whole hours, end excluded) or empty."""
+    hour_ranges(text)
+
+
+def hour_ranges(text: str) -> list[tuple[int, int]]:
+    """The (start, end) hour pairs of '9-12, 15-17'; ValueError if malformed."""
+    spans = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", part)
+        if not match or not (0 <= int(match[1]) <= 23 and 1 <= int(match[2]) <= 24 and int(match[1]) < int(match[2])):
+            raise ValueError(f"expected hour ranges like 9-12, 15-17, not {part!r}")
+        spans.append((int(match[1]), int(match[2])))
+    return spans
+
+
+def check_command(text: str) -> None:
+    """A command line split like a shell would (but never run by one), or empty."""
+    try:
+        shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command: {exc}") from None
+
+
+DEFAULT_CHECKLIST = "Silence the phone\nClose the tabs you don't need\nGather what you need"
+
 SPECS: dict[str, Spec] = {
     "default_minutes": Spec(15, 1, 240),
     "break_minutes": Spec(5, 1, 60),
@@ -42,6 +85,32 @@ SPECS: dict[str, Spec] = {
     "ring_on_top": Spec(True),
     "ring_x": Spec(-1, -100000, 100000),
     "ring_y": Spec(-1, -100000, 100000),
+    # the rhythm (#4): long break after a cluster, deep work's break, preparation card
+    "long_break_minutes": Spec(15, 1, 60),
+    "cluster_size": Spec(3, 2, 12),
+    "deep_break_minutes": Spec(15, 1, 60),
+    "preparation": Spec(False),
+    "preparation_min_minutes": Spec(15, 1, 240),
+    "preparation_checklist": Spec(DEFAULT_CHECKLIST),
+    # energy cycles (#5)
+    "peak_hours": Spec("", text_check=check_hours),
+    "valley_hours": Spec("", text_check=check_hours),
+    # habit loop and weekly review (#6)
+    "daily_goal": Spec(3, 1, 50),
+    "review_reminder": Spec(True),
+    "review_weekday": Spec(6, 0, 6),  # 0 = Monday … 6 = Sunday
+    "review_hour": Spec(19, 0, 23),
+    "backup_keep": Spec(7, 1, 100),
+    # notifications and integration (#7)
+    "quiet_hours": Spec(True),  # no chime at night
+    "quiet_from": Spec(22, 0, 23),
+    "quiet_until": Spec(7, 0, 23),
+    "notification_style": Spec("full", choices=("full", "quiet", "none")),
+    "start_at_login": Spec(False),
+    "hook_session_start": Spec("", text_check=check_command),
+    "hook_session_end": Spec("", text_check=check_command),
+    "hook_break_end": Spec("", text_check=check_command),
+    "hook_timeout_s": Spec(10, 1, 300),
 }
 
 
@@ -55,6 +124,28 @@ class Settings:
     ring_on_top: bool = SPECS["ring_on_top"].default
     ring_x: int = SPECS["ring_x"].default  # -1: not placed yet
     ring_y: int = SPECS["ring_y"].default
+    long_break_minutes: int = SPECS["long_break_minutes"].default
+    cluster_size: int = SPECS["cluster_size"].default  # focus sessions before a long break
+    deep_break_minutes: int = SPECS["deep_break_minutes"].default
+    preparation: bool = SPECS["preparation"].default  # the one-minute card before long sessions
+    preparation_min_minutes: int = SPECS["preparation_min_minutes"].default
+    preparation_checklist: str = SPECS["preparation_checklist"].default  # one item a line
+    peak_hours: str = SPECS["peak_hours"].default  # "9-12, 15-17"
+    valley_hours: str = SPECS["valley_hours"].default
+    daily_goal: int = SPECS["daily_goal"].default
+    review_reminder: bool = SPECS["review_reminder"].default
+    review_weekday: int = SPECS["review_weekday"].default
+    review_hour: int = SPECS["review_hour"].default
+    backup_keep: int = SPECS["backup_keep"].default
+    quiet_hours: bool = SPECS["quiet_hours"].default
+    quiet_from: int = SPECS["quiet_from"].default
+    quiet_until: int = SPECS["quiet_until"].default
+    notification_style: str = SPECS["notification_style"].default  # full | quiet | none
+    start_at_login: bool = SPECS["start_at_login"].default
+    hook_session_start: str = SPECS["hook_session_start"].default  # a command line, run without a shell
+    hook_session_end: str = SPECS["hook_session_end"].default
+    hook_break_end: str = SPECS["hook_break_end"].default
+    hook_timeout_s: int = SPECS["hook_timeout_s"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

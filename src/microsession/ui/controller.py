@@ -38,6 +38,7 @@ class Snapshot:
     fraction_left: float
     title: str
     time_text: str
+    task: str = ""  # the task, batch or stack step the session is about ("" if none)
 
 
 class Controller(QObject):

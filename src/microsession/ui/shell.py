@@ -151,6 +151,16 @@ class Shell(QObject):
         ring.show()
         ring.raise_()
 
+    # --- commands from outside (the control socket) and the menus ---------------------
+    def start_minutes(self, minutes: float) -> None:
+        """Start a sprint of `minutes` (deep work from 90); ValueError if it cannot start now."""
+        if not 1 <= minutes <= 240:
+            raise ValueError("minutes must be from 1 to 240")
+        if self.c.engine.state not in (State.IDLE, State.FINISHED):
+            raise ValueError("a session is already running")
+        self.c.start(minutes)
+        self.show_ring()
+
     def ask_custom(self) -> None:
         from PySide6.QtWidgets import QInputDialog
 
