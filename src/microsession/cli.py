@@ -32,6 +32,8 @@ def positive_int(text: str) -> int:
 
 # Subcommands in their own modules, each with add_parser(subparsers) and run(args) -> int.
 # Only the module of the command on the command line is imported (start-up time of `status`).
+# Several names may share a module: its add_parser adds all of them, its run() tells them
+# apart by args.command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
 }
@@ -46,11 +48,12 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="print recent sessions and their logs")
     log.add_argument("--last", type=positive_int, default=10, metavar="N", help="how many sessions (default 10)")
     log.add_argument("--json", action="store_true", help="JSON instead of text")
+    wanted_module = COMMANDS[wanted][0] if wanted else None
     for name, (module, help_text) in COMMANDS.items():
-        if name == wanted:
-            importlib.import_module(module).add_parser(sub)
-        else:  # listed in --help; its full parser is loaded only when used
+        if module != wanted_module:  # listed in --help; its full parser is loaded only when used
             sub.add_parser(name, help=help_text)
+        elif name == wanted:
+            importlib.import_module(module).add_parser(sub)
     return parser
 
 
