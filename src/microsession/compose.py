@@ -5,6 +5,7 @@ Called by app.run() once the tray icon is on screen (start-up work that can wait
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -15,11 +16,13 @@ from microsession.core.clock import Clock, ScaledClock, SystemClock
 from microsession.core.events import Ended, Outcome
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.recovery import recover
+from microsession.core import stacks
 from microsession.core.session import Engine
+from microsession.core.stacks import StackRun
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.paths import data_dir, db_path
-from microsession.store import db, sessions
+from microsession.store import db, sessions, stack_runs
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui.controller import Controller
@@ -41,6 +44,24 @@ def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
         return conn, [message] if message else []
     except (OSError, db.DatabaseError, sqlite3.Error) as exc:
         return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]
+
+
+def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock) -> StackRun | None:
+    """The stack run whose step the engine resumed, taken up again; other open runs are closed."""
+    if conn is None:
+        return None
+    info, taken = engine.current, None
+    for run_id, text in stack_runs.open_runs(conn):
+        if taken is None and info is not None and info.tags.stack_run_id == run_id:
+            try:
+                taken = StackRun.resumed(stacks.from_json(json.loads(text)), run_id, info.tags.stack_position, info.id)
+                trace("stack_resumed", run_id=run_id, position=info.tags.stack_position)
+                continue
+            except (ValueError, TypeError, RecursionError):
+                pass  # a run that cannot be read is closed below
+        ended = clock.now_utc()
+        journal.write(lambda c, r=run_id: stack_runs.complete(c, r, "recovered", ended))
+    return taken
 
 
 def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock) -> list[str]:
@@ -96,7 +117,9 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
                       on_recovered=lambda: shell_ref and shell_ref[0].tell("Your sessions are saved again."),
                       reopen=lambda: db.connect(db_path(folder)), told=conn is None)
     notes += recover_sessions(conn, engine, journal, clock)
+    run = recover_runs(conn, engine, journal, clock)
     controller = Controller(engine, journal, clock, settings, scale)
+    controller.run = run
     shell = Shell(app, controller, conn, tray_icon)
     shell_ref.append(shell)
     shell.show()

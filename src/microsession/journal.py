@@ -41,6 +41,11 @@ class Journal:
         for event in events:
             self._write(_write_for(event))
 
+    def write(self, write: Write) -> None:
+        """Any other write (stack runs, interruptions, ticked tasks), kept in order with the rest.
+        It must be idempotent: a retry after a failure may run it again."""
+        self._write(write)
+
     def add_log(self, session_id: str, log: SessionLog, written_utc: datetime) -> None:
         log_id = new_id()  # fixed now, so a retried write cannot make two rows
         self._write(lambda c: logs.add(c, session_id, log, written_utc, log_id))

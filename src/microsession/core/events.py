@@ -24,6 +24,19 @@ class Outcome(str, Enum):
 
 
 @dataclass(frozen=True)
+class Tags:
+    """What a session belongs to besides its task: a step of a stack run, a batch of tasks."""
+
+    stack_run_id: str | None = None
+    stack_position: int | None = None  # 0-based index of the step (breaks count)
+    batch_type: str | None = None
+    batch_task_ids: tuple[str, ...] = ()
+
+
+NO_TAGS = Tags()
+
+
+@dataclass(frozen=True)
 class SessionInfo:
     id: str
     kind: Kind
@@ -32,6 +45,7 @@ class SessionInfo:
     task_id: str | None = None
     paused_s: float = 0.0
     paused_at_utc: datetime | None = None
+    tags: Tags = NO_TAGS
 
 
 @dataclass(frozen=True)

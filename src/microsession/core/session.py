@@ -12,6 +12,7 @@ from enum import Enum
 
 from microsession.core.clock import Clock
 from microsession.core.events import (
+    NO_TAGS, Tags,
     Ended, Event, Extended, Kind, Outcome, Paused, Resumed, SessionInfo, Started,
 )
 from microsession.core.ids import new_id
@@ -73,6 +74,7 @@ class Engine:
         self._deadline_el = 0.0
         self._paused_at_el: float | None = None
         self.last_ended: Ended | None = None  # the focus session the FINISHED state is about
+        self.lateness_s = 0.0  # how late (elapsed clock) the last deadline was noticed
 
     # --- queries -------------------------------------------------------------------
     @property
@@ -95,13 +97,14 @@ class Engine:
         return min(1.0, self.remaining() / self._info.planned_s)
 
     # --- commands ------------------------------------------------------------------
-    def start(self, seconds: float, kind: Kind = Kind.MICRO, task_id: str | None = None) -> list[Event]:
+    def start(self, seconds: float, kind: Kind = Kind.MICRO, task_id: str | None = None,
+              tags: Tags = NO_TAGS) -> list[Event]:
         if not kind.is_focus:
             raise ValueError("start() begins focus sessions; breaks follow start_break()")
-        return self._begin(Action.START, seconds, kind, task_id)
+        return self._begin(Action.START, seconds, kind, task_id, tags)
 
-    def start_break(self, seconds: float) -> list[Event]:
-        return self._begin(Action.START_BREAK, seconds, Kind.BREAK, None)
+    def start_break(self, seconds: float, tags: Tags = NO_TAGS) -> list[Event]:
+        return self._begin(Action.START_BREAK, seconds, Kind.BREAK, None, tags)
 
     def pause(self) -> list[Event]:
         self._move(Action.PAUSE)
@@ -169,7 +172,7 @@ class Engine:
         self.state = target
         return target
 
-    def _begin(self, action: Action, seconds: float, kind: Kind, task_id: str | None) -> list[Event]:
+    def _begin(self, action: Action, seconds: float, kind: Kind, task_id: str | None, tags: Tags) -> list[Event]:
         if not (seconds > 0):
             raise ValueError("a session needs a positive length")
         if not self.can(action):
@@ -181,20 +184,23 @@ class Engine:
         self.last_ended = None
         now = self._clock.elapsed()
         self._start_el, self._deadline_el, self._paused_at_el = now, now + seconds, None
-        self._info = SessionInfo(new_id(), kind, float(seconds), self._clock.now_utc(), task_id)
+        self._info = SessionInfo(new_id(), kind, float(seconds), self._clock.now_utc(), task_id, tags=tags)
         events.append(Started(self._info))
         return events
 
     def _end(self, outcome: Outcome) -> Ended:
         info = self._info
         assert info is not None
-        now_el, now_utc = self._clock.elapsed(), self._clock.now_utc()
+        now_el = self._clock.elapsed()
         if outcome is Outcome.COMPLETED:  # ends at the deadline, however late we noticed
-            end_el = self._deadline_el
-            ended_utc = now_utc - timedelta(seconds=max(0.0, now_el - end_el))
-        else:
+            end_el = row_end_el = self._deadline_el
+            self.lateness_s = max(0.0, now_el - self._deadline_el)
+        else:  # focus ends where the clock stopped; the row ends now (a pause counts as paused)
             end_el = self._paused_at_el if self._paused_at_el is not None else now_el
-            ended_utc = now_utc
+            row_end_el = now_el
+        # The end on the wall clock follows from the start and the elapsed clock, so a wall
+        # clock set back (or forward) during the session cannot end it before it began.
+        ended_utc = info.started_utc + timedelta(seconds=max(0.0, row_end_el - self._start_el))
         paused = info.paused_s
         if self._paused_at_el is not None:  # stopped while paused: that pause counts too
             paused += now_el - self._paused_at_el

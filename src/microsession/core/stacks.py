@@ -218,6 +218,16 @@ class StackRun:
         self._bound: dict[int, str] = {}  # position -> id of the session started for it
         self._records: dict[str, int] = {}  # session id -> position
 
+    @classmethod
+    def resumed(cls, stack: Stack, run_id: str, position: int, session_id: str) -> StackRun:
+        """A run taken up again after a restart, at the step whose session is still open."""
+        run = cls(stack, run_id)
+        run.as_record(position)  # ValueError if the stack has no such step
+        run._position = position
+        run._bound[position] = session_id
+        run._records[session_id] = position
+        return run
+
     @property
     def position(self) -> int:
         return self._position

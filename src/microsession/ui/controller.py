@@ -14,12 +14,17 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from microsession.core.clock import Clock
-from microsession.core.events import Ended, Event, Kind, Outcome, Started
+from microsession.core.events import NO_TAGS, Ended, Event, Kind, Outcome, Started, Tags
 from microsession.core.format import KIND_LABELS, clock_text, kind_for_minutes
+from microsession.core.ids import new_id
 from microsession.core.logbook import SessionLog
+from microsession.core.rhythm import BreakRules, Rhythm
 from microsession.core.session import Action, Engine, State
 from microsession.core.settings import Settings
+from microsession.core.stacks import NextAction, Stack, StackRun
 from microsession.journal import Journal
+from microsession.store import stack_runs
+from microsession.store import tasks as task_store
 from microsession.trace import trace
 
 ICON_STEPS = 60
@@ -39,6 +44,12 @@ class Snapshot:
     title: str
     time_text: str
     task: str = ""  # the task, batch or stack step the session is about ("" if none)
+    step_text: str = ""  # "step 2 of 5" inside a stack
+
+
+def break_rules(s: Settings) -> BreakRules:
+    return BreakRules(s.break_minutes, max(s.long_break_minutes, s.break_minutes), s.cluster_size,
+                      s.deep_break_minutes)
 
 
 class Controller(QObject):
@@ -47,6 +58,8 @@ class Controller(QObject):
     focus_ended = Signal(object)  # Ended of a focus session (completed or stopped)
     break_ended = Signal(object)  # Ended of a break that ran out
     heads_up = Signal(float)  # seconds left
+    started = Signal(object)  # SessionInfo of a session or break that just began
+    stack_finished = Signal(object, bool)  # the Stack, and whether it ran to its end
 
     def __init__(self, engine: Engine, journal: Journal, clock: Clock, settings: Settings,
                  time_scale: float = 1.0, parent: QObject | None = None) -> None:
@@ -55,6 +68,11 @@ class Controller(QObject):
         self.scale = time_scale
         self.ring_visible = False
         self.last_minutes: float = settings.default_minutes
+        self.rhythm = Rhythm(break_rules(settings))
+        self.run: StackRun | None = None  # the stack running now
+        self.interrupted: set[str] = set()  # ids of sessions with an interruption recorded
+        self._labels: dict[str, str] = {}  # session id -> what it is about (task, batch, step)
+        self._next_label = ""
         self._headed_up = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -62,13 +80,44 @@ class Controller(QObject):
         self._timer.timeout.connect(self.wake)
 
     # --- commands (called by the tray, the ring, the popup, notifications) ---------
-    def start(self, minutes: float, kind: Kind | None = None) -> None:
+    def start(self, minutes: float, kind: Kind | None = None, task_id: str | None = None,
+              label: str = "", tags: Tags = NO_TAGS) -> None:
+        """Start a sprint (on a task, or a batch through `tags`); a running stack ends here."""
+        if not self.engine.can(Action.START):
+            return
         kind = kind or kind_for_minutes(minutes)
+        self.stop_stack()
         self.last_minutes = minutes
-        self._apply(lambda: self.engine.start(minutes * 60, kind), Action.START)
+        self._next_label = label
+        self._apply(lambda: self.engine.start(minutes * 60, kind, task_id, tags), Action.START)
 
     def start_default(self) -> None:
         self.start(self.settings.default_minutes)
+
+    def start_stack(self, stack: Stack) -> None:
+        """Run a stack from its first step; each next step starts by itself."""
+        if not self.engine.can(Action.START):
+            return
+        self.stop_stack()
+        run = self.run = StackRun(stack, new_id())
+        started = self.clock.now_utc()
+        self.journal.write(lambda c: stack_runs.insert(c, run.run_id, stack, started))
+        trace("stack_started", run_id=run.run_id, name=stack.name, steps=len(stack.steps))
+        self._apply(lambda: self._start_step(run.next_action()))
+
+    def stop_stack(self) -> None:
+        """End the running stack here; the current session or break is left as it is."""
+        if self.run is not None:
+            self.run.stop()
+            self._close_run()
+
+    def stop_all(self) -> None:
+        """Stop the stack and its current step (the menu's "Stop stack")."""
+        self.stop_stack()
+        if self.engine.state is State.BREAK:
+            self.skip_break()
+        else:
+            self.stop()
 
     def pause(self) -> None:
         self._apply(self.engine.pause, Action.PAUSE)
@@ -82,15 +131,50 @@ class Controller(QObject):
     def extend(self) -> None:
         self._apply(self.engine.extend, Action.EXTEND)
 
-    def start_break(self) -> None:
-        self._apply(lambda: self.engine.start_break(self.settings.break_minutes * 60), Action.START_BREAK)
+    def interrupt(self) -> None:
+        """Someone or something broke in: note the moment, and pause the clock."""
+        info = self.engine.current
+        if info is None or not info.kind.is_focus:
+            return
+        at, interruption_id = self.clock.now_utc(), new_id()
+        self.journal.write(lambda c: task_store.record_interruption(c, info.id, at, interruption_id))
+        self.interrupted.add(info.id)
+        trace("interrupted", id=info.id)
+        if self.engine.can(Action.PAUSE):
+            self.pause()
+        else:
+            self.changed.emit()
+
+    def next_break_minutes(self) -> float:
+        """The break the rhythm asks for now: short, long after a cluster, or after deep work."""
+        return self.rhythm.next_break_minutes()
+
+    def start_break(self, minutes: float | None = None) -> None:
+        seconds = (minutes or self.next_break_minutes()) * 60
+        self._apply(lambda: self.engine.start_break(seconds), Action.START_BREAK)
 
     def skip_break(self) -> None:
         self._apply(self.engine.skip_break, Action.SKIP_BREAK)
 
-    def save_log(self, session_id: str, log: SessionLog) -> None:
-        self.journal.add_log(session_id, log, self.clock.now_utc())
-        trace("log_saved", session_id=session_id)
+    def save_log(self, session_id: str, log: SessionLog, done_task_ids: tuple[str, ...] = ()) -> None:
+        now = self.clock.now_utc()
+        self.journal.add_log(session_id, log, now)
+        if done_task_ids:
+            self.journal.write(lambda c: task_store.set_done(c, done_task_ids, now))
+        trace("log_saved", session_id=session_id, done=len(done_task_ids))
+
+    def set_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rhythm.rules = break_rules(settings)
+        self.changed.emit()
+        self._arm()
+
+    def label_of(self, session_id: str) -> str:
+        return self._labels.get(session_id, "")
+
+    def in_stack(self) -> bool:
+        """A stack runs and has steps to come (or the current one)."""
+        return self.run is not None and not self.run.finished
 
     def set_ring_visible(self, visible: bool) -> None:
         self.ring_visible = visible
@@ -125,7 +209,10 @@ class Controller(QObject):
         title = KIND_LABELS[info.kind]
         if e.state is State.PAUSED:
             phase, title = "paused", "Paused"
-        return Snapshot(e.state, info.kind, phase, remaining, e.fraction_left(), title, clock_text(remaining))
+        run = self.run
+        step = run.step_text if run is not None and info.tags.stack_run_id == run.run_id else ""
+        return Snapshot(e.state, info.kind, phase, remaining, e.fraction_left(), title, clock_text(remaining),
+                        self._labels.get(info.id, ""), step)
 
     def _heads_up_due(self) -> bool:
         info = self.engine.current
@@ -166,18 +253,52 @@ class Controller(QObject):
 
     def _handle(self, events: list[Event]) -> None:
         self.journal.record(events)
+        action: NextAction | None = None
         for event in events:
+            self.rhythm.observe(event)
+            if self.run is not None:
+                action = self.run.observe(event) or action
             if isinstance(event, Started):
                 self._headed_up = False
-                trace("session_started", id=event.session.id, kind=event.session.kind.value,
-                      planned_s=event.session.planned_s)
+                info = event.session
+                self._labels = {info.id: self._next_label} if self._next_label else {}
+                self._next_label = ""
+                trace("session_started", id=info.id, kind=info.kind.value, planned_s=info.planned_s,
+                      task_id=info.task_id, stack_run_id=info.tags.stack_run_id,
+                      stack_position=info.tags.stack_position, batch=len(info.tags.batch_task_ids))
+                self.started.emit(info)
             elif isinstance(event, Ended):
                 self._on_ended(event)
+        if action is not None and self.run is not None:
+            if action.what == "done":
+                self._close_run()
+            else:
+                self._handle(self._start_step(action))
+
+    def _start_step(self, action: NextAction) -> list[Event]:
+        run, step = self.run, action.step
+        assert run is not None and step is not None
+        tags = Tags(run.run_id, run.position)
+        self._next_label = step.label or (step.task_type or "").replace("-", " ")
+        if action.what == "break":
+            return self.engine.start_break(step.seconds, tags)
+        return self.engine.start(step.seconds, step.session_kind, step.task_id, tags)
+
+    def _close_run(self) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        outcome = "stopped" if run.stopped or not run.finished else "completed"
+        ended = self.clock.now_utc()
+        self.journal.write(lambda c: stack_runs.complete(c, run.run_id, outcome, ended))
+        trace("stack_ended", run_id=run.run_id, outcome=outcome, position=run.position)
+        self.stack_finished.emit(run.stack, outcome == "completed")
+        self.changed.emit()
 
     def _on_ended(self, event: Ended) -> None:
         deadline_lateness = None
-        if event.outcome is Outcome.COMPLETED:
-            deadline_lateness = (self.clock.now_utc() - event.ended_utc).total_seconds() / self.scale
+        if event.outcome is Outcome.COMPLETED:  # on the elapsed clock, in real seconds
+            deadline_lateness = self.engine.lateness_s / self.scale
         trace("session_ended", id=event.session.id, kind=event.session.kind.value,
               outcome=event.outcome.value, focused_s=event.focused_s, late_s=deadline_lateness)
         if event.session.kind.is_focus:

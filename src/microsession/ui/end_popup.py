@@ -1,12 +1,15 @@
 """The end-of-session popup: five answers in under 30 seconds, keyboard alone.
 
 Tab moves through the fields; 1-5 set the energy (Alt+1-5 from inside a text field);
-Enter saves; Esc skips (the session itself is logged either way). It is shown without
+Enter saves; Esc skips (the session itself is logged either way). A batch session lists
+its tasks to tick off; a stack's step asks only for the energy and the next step. It is shown without
 taking the keyboard: a click (or the notification's "Log it") gives it focus, so nothing
 typed elsewhere lands in it by surprise.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
@@ -19,6 +22,11 @@ from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.logbook import MAX_TEXT, SessionLog
 
 TITLE = "Micro-Session · Session log"
+MAX_BATCH_SHOWN = 12
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class EndPopup(QWidget):
@@ -53,6 +61,12 @@ class EndPopup(QWidget):
         checks.addWidget(self.finished)
         checks.addWidget(self.interrupted)
         checks.addStretch()
+        self.batch_box = QWidget()  # a batch's tasks, one check box each
+        self.batch_layout = QVBoxLayout(self.batch_box)
+        self.batch_layout.setContentsMargins(0, 0, 0, 0)
+        self.batch_layout.setSpacing(2)
+        self.task_checks: list[tuple[str, QCheckBox]] = []
+        self._task_ids: tuple[str, ...] = ()
         save, skip = QPushButton("Save  ⏎"), QPushButton("Skip  Esc")
         save.setDefault(True)
         save.clicked.connect(self.save)
@@ -67,6 +81,7 @@ class EndPopup(QWidget):
         for item in (self.heading, self.stopped_at, self.next_step):
             layout.addWidget(item)
         layout.addLayout(energy_row)
+        layout.addWidget(self.batch_box)
         layout.addLayout(checks)
         layout.addLayout(buttons)
         self.setFixedWidth(360)
@@ -88,24 +103,59 @@ class EndPopup(QWidget):
         return super().eventFilter(watched, event)
 
     # --- showing -----------------------------------------------------------------
-    def ask(self, ended: Ended, near: QRect | None = None) -> None:
-        """Show the popup for a session that just ended, near the tray icon if known."""
+    def ask(self, ended: Ended, near: QRect | None = None, *, tasks: Sequence[tuple[str, str]] = (),
+            interrupted: bool = False, step: str = "") -> None:
+        """Show the popup for a session that just ended, near the tray icon if known.
+
+        `tasks`: (id, title) of the tasks it was about — one gets "Finished: title", several
+        (a batch) get a check box each. `interrupted`: an interruption was recorded.
+        `step`: "step 2 of 5" for a stack's step, which asks only for energy and next step.
+        """
         self._session_id = ended.session.id
+        self._task_ids = tuple(task_id for task_id, _ in tasks)
         what = KIND_LABELS[ended.session.kind].lower()
         done = "done" if ended.outcome is Outcome.COMPLETED else "stopped"
-        self.heading.setText(f"<b>{minutes_text(ended.focused_s)} of {what} — {done}.</b> How did it go?")
+        if step:
+            self.heading.setText(f"<b>{step.capitalize()} {done}.</b> Energy and next step?")
+        else:
+            self.heading.setText(f"<b>{minutes_text(ended.focused_s)} of {what} — {done}.</b> How did it go?")
         for line in (self.stopped_at, self.next_step):
             line.clear()
         self.energy.setExclusive(False)
         for button in self.energy.buttons():
             button.setChecked(False)
         self.energy.setExclusive(True)
+        self._fill_batch(tasks if len(tasks) > 1 else ())
+        self.finished.setText(f"Finished: {_clip(tasks[0][1])}" if len(tasks) == 1 else "Task finished")
         self.finished.setChecked(False)
-        self.interrupted.setChecked(ended.outcome is Outcome.STOPPED)
+        self.interrupted.setChecked(interrupted or ended.outcome is Outcome.STOPPED)
+        for widget in (self.stopped_at, self.interrupted):
+            widget.setVisible(not step)
+        self.finished.setVisible(not step and len(tasks) <= 1)
         self.adjustSize()
         self.move(self._place(near))
         self.show()
         self.raise_()
+
+    def _fill_batch(self, tasks: Sequence[tuple[str, str]]) -> None:
+        for _, box in self.task_checks:
+            self.batch_layout.removeWidget(box)
+            box.deleteLater()
+        self.task_checks = []
+        for task_id, title in tasks[:MAX_BATCH_SHOWN]:
+            box = QCheckBox(_clip(title))
+            box.setToolTip(title)
+            self.batch_layout.addWidget(box)
+            self.task_checks.append((task_id, box))
+        self.batch_box.setVisible(bool(tasks))
+
+    def done_task_ids(self) -> tuple[str, ...]:
+        """The tasks ticked off: the batch's ticked ones, or the one task if "Finished"."""
+        if self.task_checks:
+            return tuple(task_id for task_id, box in self.task_checks if box.isChecked())
+        if self.finished.isChecked() and not self.finished.isHidden():
+            return self._task_ids[:1]
+        return ()
 
     def focus_now(self) -> None:
         self.activateWindow()
@@ -128,9 +178,9 @@ class EndPopup(QWidget):
     # --- answering ---------------------------------------------------------------
     def current_log(self) -> SessionLog:
         energy = self.energy.checkedId()
+        finished = self.finished.isChecked() or bool(self.task_checks and self.done_task_ids())
         return SessionLog(self.stopped_at.text().strip(), self.next_step.text().strip(),
-                          energy if energy > 0 else None, self.finished.isChecked(),
-                          self.interrupted.isChecked())
+                          energy if energy > 0 else None, finished, self.interrupted.isChecked())
 
     def save(self) -> None:
         if self.isVisible() and self._session_id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QPixmap,
     QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen, QPolygonF,
@@ -19,6 +19,8 @@ from microsession.ui.palette import colors, is_dark
 
 SIDE = 180           # the ring square, px
 HINT_HEIGHT = 24     # extra height while a hint is set
+NOTE_HEIGHT = 62     # extra height while the resume card shows
+NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
 PEN = 9.0            # arc and track width
 RING_MARGIN = 17.0   # card edge -> outer edge of the arc
 BUTTON = 24.0        # hover buttons' diameter
@@ -58,6 +60,11 @@ class RingWindow(QWidget):
         self._bg_key: tuple | None = None
         self._bg = QPixmap()
         self._hint = ""
+        self._note = ""  # the resume card: "Last time: stopped at … · Next: …"
+        self._note_fresh = False
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.timeout.connect(self._note_aged)
         self._menu: QMenu | None = None
         self._on_top = self._main_mode = self._hovered = False
         self._hot: str | None = None       # the button under the pointer
@@ -101,6 +108,28 @@ class RingWindow(QWidget):
             self._apply_size()
             self.update()
 
+    def set_note(self, text: str) -> None:
+        """The resume card under the ring: shown for a few seconds now, then while hovered."""
+        self._note = text
+        self._note_fresh = bool(text)
+        if text:
+            self._note_timer.start(NOTE_FRESH_MS)
+        else:
+            self._note_timer.stop()
+        self._apply_size()
+        self.update()
+
+    def note(self) -> str:
+        return self._note
+
+    def note_shown(self) -> bool:
+        return bool(self._note) and (self._note_fresh or self._hovered)
+
+    def _note_aged(self) -> None:
+        self._note_fresh = False
+        self._apply_size()
+        self.update()
+
     def ring_geometry(self) -> tuple[QPointF, float]:
         """The ring's centre and the radius of the arc's centre line, in widget px."""
         return QPointF(SIDE / 2, SIDE / 2), SIDE / 2 - RING_MARGIN - PEN / 2
@@ -134,7 +163,8 @@ class RingWindow(QWidget):
             self._reflagging = False
 
     def _apply_size(self) -> None:
-        self.setFixedSize(SIDE, SIDE + (HINT_HEIGHT if self._hint else 0))
+        self.setFixedSize(SIDE, SIDE + (HINT_HEIGHT if self._hint else 0)
+                          + (NOTE_HEIGHT if self.note_shown() else 0))
 
     # ---- painting ---------------------------------------------------------------
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
@@ -166,7 +196,8 @@ class RingWindow(QWidget):
         """What changes only with the phase, the texts or the theme, drawn once per change:
         a per-second repaint then costs one blit, the arc and the digits."""
         ratio = self.devicePixelRatioF()
-        key = (view.phase, view.title, view.subtitle, view.step_text, dark, self._hint,
+        note = self._note if self.note_shown() else ""
+        key = (view.phase, view.title, view.subtitle, view.step_text, dark, self._hint, note,
                self._main_mode, self.width(), self.height(), ratio,
                self.palette().color(self.backgroundRole()).rgba())
         if self._bg_key != key:
@@ -188,6 +219,15 @@ class RingWindow(QWidget):
             if self._hint:
                 self._text(p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
                            SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
+            if note:
+                font = QFont(self.font())
+                font.setPixelSize(11)
+                p.setFont(font)
+                p.setPen(pal.q("text"))
+                top = SIDE + (HINT_HEIGHT if self._hint else 0) - 8
+                p.drawText(QRectF(14, top, SIDE - 28, NOTE_HEIGHT - 6),
+                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                           note)
             p.end()
             self._bg_key, self._bg = key, pixmap
         return self._bg
@@ -299,10 +339,12 @@ class RingWindow(QWidget):
 
     def enterEvent(self, event) -> None:  # noqa: N802
         self._hovered = True
+        self._apply_size()
         self.update()
 
     def leaveEvent(self, event) -> None:  # noqa: N802
         self._hovered, self._hot = False, None
+        self._apply_size()
         self.update()
 
     def event(self, event: QEvent) -> bool:

@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from microsession.core.events import Ended
 from microsession.core.format import KIND_LABELS, minutes_text
@@ -19,8 +19,11 @@ from microsession.core.session import State
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui import menu as menus
+from microsession.ui import menu_picks as picks
+from microsession.ui import windows
 from microsession.ui.controller import Controller
 from microsession.ui.palette import is_dark
+from microsession.ui.session_starts import Starts
 from microsession.ui.tray import Tray
 
 if TYPE_CHECKING:
@@ -44,8 +47,12 @@ class Shell(QObject):
         self._notifier: Notifier | None = None
         self._ring_placed = False
         self.menu = QMenu()
-        shell_actions = menus.ShellActions(self.ask_custom, self.toggle_ring, self.ring_visible,
-                                           None, self.quit)
+        self.starts = Starts(controller, conn, self.show_ring, lambda: self._ring)
+        self._windows: dict[str, QWidget] = {}
+        shell_actions = menus.ShellActions(
+            self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
+            on_task=lambda: picks.tasks(self), batches=lambda: picks.batches(self),
+            stacks=lambda: picks.stacks(self), windows=lambda: picks.windows(self))
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
@@ -59,6 +66,7 @@ class Shell(QObject):
         controller.focus_ended.connect(self.on_focus_ended)
         controller.break_ended.connect(self.on_break_ended)
         controller.heads_up.connect(lambda left: self.notifier.notify("One minute left", "Time to find a good place to stop."))
+        controller.stack_finished.connect(self.on_stack_finished)
 
     # --- parts built on first use --------------------------------------------------
     @property
@@ -154,12 +162,41 @@ class Shell(QObject):
     # --- commands from outside (the control socket) and the menus ---------------------
     def start_minutes(self, minutes: float) -> None:
         """Start a sprint of `minutes` (deep work from 90); ValueError if it cannot start now."""
-        if not 1 <= minutes <= 240:
-            raise ValueError("minutes must be from 1 to 240")
-        if self.c.engine.state not in (State.IDLE, State.FINISHED):
-            raise ValueError("a session is already running")
-        self.c.start(minutes)
-        self.show_ring()
+        self.starts.start_minutes(minutes)
+
+    def start_task(self, task_id: str) -> None:
+        self._guarded(self.starts.start_task, task_id)
+
+    def start_batch(self, task_type: str) -> None:
+        self._guarded(self.starts.start_batch, task_type)
+
+    def start_stack(self, name: str) -> None:
+        self._guarded(self.starts.start_stack, name)
+
+    def _guarded(self, start, arg: str) -> None:
+        try:
+            start(arg)
+        except sqlite3.Error as exc:
+            raise ValueError(f"your data cannot be read right now ({exc})") from None
+
+    def try_start(self, start, arg: str) -> None:
+        """A start from a menu or a window: a refusal is told, never raised into Qt."""
+        try:
+            self._guarded(start, arg)
+        except ValueError as exc:
+            self.tell(str(exc)[:1].upper() + str(exc)[1:] + ".")
+
+    # --- windows -------------------------------------------------------------------------
+    def open_window(self, name: str) -> QWidget:
+        """A window built on first use and kept (tasks, projects, stacks, ...)."""
+        window = self._windows.get(name)
+        if window is None:
+            window = self._windows[name] = windows.build(name, self)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        trace("window_shown", name=name)
+        return window
 
     def ask_custom(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -186,23 +223,42 @@ class Shell(QObject):
     # --- the rhythm ------------------------------------------------------------------
     def on_focus_ended(self, ended: Ended) -> None:
         completed = self.c.engine.state is State.FINISHED
+        in_stack = self.c.in_stack()
+        step = ""
+        if ended.session.tags.stack_run_id and self.c.run is not None:
+            step = f"step {ended.session.tags.stack_position + 1} of {len(self.c.run.stack.steps)}"
         if completed:
             self.chime()
-            self.notifier.notify(
-                "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
-                f"Time for a {minutes_text(self.c.settings.break_minutes * 60)} break.",
-                [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
+            if in_stack:
+                nxt = self.c.run.current()
+                then = f"Next: {minutes_text(nxt.seconds)} {'break' if nxt.kind == 'break' else nxt.label or 'focus'}."
+                self.notifier.notify(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
+            else:
+                self.notifier.notify(
+                    "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
+                    f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
+                    [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
-        self.popup.ask(ended, near)
+        self.popup.ask(ended, near, tasks=self.starts.tasks_of(ended.session),
+                       interrupted=ended.session.id in self.c.interrupted, step=step if in_stack else "")
         trace("popup_shown", id=ended.session.id)
 
     def on_break_ended(self, ended: Ended) -> None:
         self.chime()
+        if self.c.in_stack():
+            nxt = self.c.run.current()
+            what = nxt.label or "focus" if nxt else "focus"
+            self.notifier.notify("Break over", f"{minutes_text(nxt.seconds)} {what} starts now.", [("stop_stack", "Stop stack")])
+            return
         minutes = self.c.last_minutes
         self.notifier.notify("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")])
 
+    def on_stack_finished(self, stack, completed: bool) -> None:
+        if completed:
+            self.notifier.notify(f"{stack.name}: done ✓", f"{minutes_text(stack.focus_minutes * 60)} of focus in {len(stack.steps)} steps.")
+
     def on_log_saved(self, session_id: str, log) -> None:
-        self.c.save_log(session_id, log)
+        self.c.save_log(session_id, log, self.popup.done_task_ids())
         self.after_popup()
 
     def after_popup(self) -> None:
@@ -220,6 +276,8 @@ class Shell(QObject):
             self.c.skip_break()
         elif key == "log" and self.popup_visible():
             self.popup.focus_now()
+        elif key == "stop_stack":
+            self.c.stop_all()
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
             self.c.start(self.c.last_minutes)
             self.show_ring()
@@ -235,7 +293,7 @@ class Shell(QObject):
         s = self.c.snapshot()
         from microsession.ui.ring import RingView
 
-        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title))
+        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
 
     def chime(self) -> None:
         if not self.c.settings.chime:

@@ -1,0 +1,54 @@
+"""The lines of the tray menu's submenus ("Start on task ▸", "Batch ▸", "Stack ▸") and windows.
+
+Read from the store each time a submenu opens, so they are never stale; a read that fails
+leaves the submenu empty rather than breaking the menu.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from microsession.core.format import minutes_text
+from microsession.ui.menu import Pick
+
+if TYPE_CHECKING:
+    from microsession.ui.shell import Shell
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def tasks(shell: Shell) -> list[Pick]:
+    try:
+        found = shell.starts.recent_tasks()
+    except sqlite3.Error:
+        return []
+    return [(f"{_clip(t.title)} · {t.minutes} min", lambda i=t.id: shell.try_start(shell.start_task, i))
+            for t in found]
+
+
+def batches(shell: Shell) -> list[Pick]:
+    try:
+        types = shell.starts.batch_types()
+    except sqlite3.Error:
+        return []
+    return [(f"{label} · {n} task{'s' if n > 1 else ''}", lambda t=slug: shell.try_start(shell.start_batch, t))
+            for slug, label, n in types]
+
+
+def stacks(shell: Shell) -> list[Pick]:
+    try:
+        found = shell.starts.stacks()
+    except sqlite3.Error:
+        return []
+    return [(f"{st.name} · {minutes_text(st.total_minutes * 60)}", lambda n=st.name: shell.try_start(shell.start_stack, n))
+            for st in found]
+
+
+def windows(shell: Shell) -> list[Pick]:
+    if shell.conn is None:
+        return []
+    return [("Tasks…", lambda: shell.open_window("tasks")), ("Projects…", lambda: shell.open_window("projects")),
+            ("Stacks…", lambda: shell.open_window("stacks"))]

@@ -1,0 +1,39 @@
+"""The app's occasional windows, each built the first time it is opened (start-up stays small).
+
+`build(name, shell)` makes one and connects what it asks for to the shell's starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from microsession.ui.shell import Shell
+
+
+def build(name: str, shell: Shell) -> QWidget:
+    conn = shell.conn
+    now = shell.c.clock.now_utc if shell.c.clock is not None else (lambda: datetime.now(timezone.utc))
+    if name == "tasks":
+        from microsession.ui.tasks_window import TasksWindow
+
+        window = TasksWindow(conn, now)
+        window.start_task_requested.connect(lambda task_id: shell.try_start(shell.start_task, task_id))
+        window.start_batch_requested.connect(lambda task_type: shell.try_start(shell.start_batch, task_type))
+        return window
+    if name == "projects":
+        from microsession.ui.project_view import ProjectView
+
+        window = ProjectView(conn, now)
+        window.start_task_requested.connect(lambda task_id: shell.try_start(shell.start_task, task_id))
+        return window
+    if name == "stacks":
+        from microsession.ui.stack_editor import StackEditor
+
+        window = StackEditor(conn)
+        window.start_stack_requested.connect(lambda stack: shell.try_start(shell.start_stack, stack))
+        return window
+    raise ValueError(f"no window {name!r}")
