@@ -36,6 +36,7 @@ def positive_int(text: str) -> int:
 # apart by args.command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
+    "stacks": ("microsession.cli_stacks", "list stacks of sessions and breaks (microsession stacks --help)"),
 }
 
 

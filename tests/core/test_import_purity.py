@@ -12,3 +12,15 @@ def test_core_imports_no_qt_no_scheduler_no_sqlite():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stacks_cli_imports_no_qt_no_scheduler(tmp_path):
+    code = (
+        "import sys, os; from microsession.cli import main;"
+        f"os.environ['MICROSESSION_DATA_DIR'] = {str(tmp_path)!r};"
+        "main(['stacks', 'list']); main(['tasks', 'add', 'x']); main(['stacks', 'list', '--json']);"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
