@@ -1,0 +1,152 @@
+"""Queries behind the metrics, the review and the tray's daily tally.
+
+Rows come back as core.metrics' plain dataclasses; the rules live there. Local time is
+computed in SQL as `unixepoch(started_utc) + started_offset` (local wall-clock seconds), so
+each row keeps the offset the user had when it started. Index use: a local-day range is
+first narrowed on `started_utc` (index sessions_started) with a day's margin each side,
+then filtered on the local seconds exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+
+from microsession.core import habits
+from microsession.core import metrics as m
+from microsession.core import review_model
+from microsession.core.metrics import SessionRow, TaskRow
+
+# Local seconds of a session's start. strftime('%s') reads the stored '+00:00' suffix.
+_LOCAL_S = "(CAST(strftime('%s', s.started_utc) AS INTEGER) + s.started_offset)"
+_MARGIN = timedelta(days=1)  # more than any UTC offset (-12 h .. +14 h)
+
+_ROWS_SQL = (
+    "SELECT s.kind, s.planned_s, " + _LOCAL_S + " AS local_s, s.focused_s, s.outcome,"
+    " l.energy, (coalesce(l.interrupted, 0)"
+    "   OR EXISTS (SELECT 1 FROM interruptions i WHERE i.session_id = s.id)) AS interrupted,"
+    " coalesce(t.task_type, s.batch_type) AS task_type"
+    " FROM sessions s"
+    " LEFT JOIN session_logs l ON l.id = ("
+    "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
+    " LEFT JOIN tasks t ON t.id = s.task_id"
+    " WHERE s.ended_utc IS NOT NULL"
+)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _utc_bounds(first: date, end: date) -> tuple[str, str]:
+    """started_utc bounds that surely hold every session of local days first <= day < end."""
+    lo = datetime(first.year, first.month, first.day, tzinfo=timezone.utc) - _MARGIN
+    hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + _MARGIN
+    return _iso(lo), _iso(hi)
+
+
+def _row(r: sqlite3.Row | tuple) -> SessionRow:
+    return SessionRow(r[0], r[1], r[2], r[3] or 0.0, r[4], r[5], bool(r[6]), r[7])
+
+
+def sessions_between(conn: sqlite3.Connection, first: date, end: date) -> list[SessionRow]:
+    """Finished sessions (breaks too) that started on local days first <= day < end."""
+    lo_utc, hi_utc = _utc_bounds(first, end)
+    rows = conn.execute(
+        _ROWS_SQL + " AND s.started_utc >= ? AND s.started_utc < ?"
+        " AND " + _LOCAL_S + " >= ? AND " + _LOCAL_S + " < ? ORDER BY s.started_utc",
+        (lo_utc, hi_utc, m.day_start_s(first), m.day_start_s(end)),
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def all_sessions(conn: sqlite3.Connection) -> list[SessionRow]:
+    """Every finished session, oldest first."""
+    return [_row(r) for r in conn.execute(_ROWS_SQL + " ORDER BY s.started_utc").fetchall()]
+
+
+def tasks_finished_since(conn: sqlite3.Connection, since_utc: datetime | None = None) -> list[TaskRow]:
+    """Done, not deleted tasks finished at or after `since_utc` (all of them when None)."""
+    sql = "SELECT task_type, finished_utc FROM tasks WHERE done = 1 AND deleted_utc IS NULL"
+    args: tuple = ()
+    if since_utc is not None:
+        sql += " AND finished_utc >= ?"
+        args = (_iso(since_utc),)
+    return [TaskRow(r[0], datetime.fromisoformat(r[1])) for r in conn.execute(sql, args).fetchall()]
+
+
+def first_session_day(conn: sqlite3.Connection) -> date | None:
+    """The local day of the first focus session ever (None without one)."""
+    row = conn.execute(
+        "SELECT " + _LOCAL_S + " FROM sessions s WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL"
+        " ORDER BY s.started_utc LIMIT 1").fetchone()
+    return None if row is None else date.fromordinal(date(1970, 1, 1).toordinal() + row[0] // 86400)
+
+
+def _tally_sql(extra: str) -> str:
+    # the same rule as SessionRow.is_completed
+    return "SELECT count(*) FROM sessions s WHERE s.kind != 'break' AND s.outcome IN ('completed', 'recovered') " + extra
+
+
+def today_count(conn: sqlite3.Connection, now_utc: datetime, offset_s: int) -> int:
+    """Completed focus sessions of the local day holding `now_utc` at `offset_s` (the tray's
+    "Today: 4 / 5"). An index range scan of two days of rows."""
+    day = m.local_day(now_utc, offset_s)
+    lo_utc, hi_utc = _utc_bounds(day, day + timedelta(days=1))
+    start = m.day_start_s(day)
+    return conn.execute(
+        _tally_sql("AND s.started_utc >= ? AND s.started_utc < ? AND " + _LOCAL_S + " >= ? AND " + _LOCAL_S + " < ?"),
+        (lo_utc, hi_utc, start, start + 86400)).fetchone()[0]
+
+
+def daily_counts(conn: sqlite3.Connection, first: date, end: date) -> dict[date, int]:
+    """The daily tally (completed focus sessions) of local days first <= day < end that have one."""
+    lo_utc, hi_utc = _utc_bounds(first, end)
+    sql = ("SELECT " + _LOCAL_S + " / 86400 AS d, count(*) FROM sessions s WHERE s.kind != 'break'"
+           " AND s.outcome IN ('completed', 'recovered') AND s.started_utc >= ? AND s.started_utc < ?"
+           " AND " + _LOCAL_S + " >= ? AND " + _LOCAL_S + " < ? GROUP BY d")
+    base = date(1970, 1, 1).toordinal()
+    return {date.fromordinal(base + d): n for d, n in
+            conn.execute(sql, (lo_utc, hi_utc, m.day_start_s(first), m.day_start_s(end))).fetchall()}
+
+
+def streak(conn: sqlite3.Connection, today: date, goal: int, window_days: int = 62) -> habits.Streak:
+    """habits.streak over the daily tally, read in a window that doubles while the streak
+    reaches its start (a usual streak reads two months of rows, a years-long one more)."""
+    while True:
+        first = today - timedelta(days=window_days)
+        result = habits.streak(daily_counts(conn, first, today + timedelta(days=1)), goal, today)
+        if result.since is None or (result.since - first).days > 7 or first.year <= 1971:
+            return result
+        window_days *= 2
+
+
+def energy_by_hour(conn: sqlite3.Connection, since: datetime) -> dict[int, m.Mean]:
+    """Energy after focus sessions started at or after `since` (aware), by local start hour:
+    {hour: Mean(total, n)}, only hours with rated sessions. For peak-hour suggestions."""
+    sql = ("SELECT (" + _LOCAL_S + " % 86400) / 3600 AS h, sum(l.energy), count(l.energy)"
+           " FROM sessions s JOIN session_logs l ON l.id = ("
+           "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
+           " WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL AND s.started_utc >= ?"
+           f" AND NOT (s.outcome = 'stopped' AND s.focused_s < {m.ABORTED_S})"
+           " AND l.energy IS NOT NULL GROUP BY h")
+    return {h: m.Mean(float(total), n) for h, total, n in conn.execute(sql, (_iso(since),)).fetchall()}
+
+
+def type_labels(conn: sqlite3.Connection) -> dict[str, str]:
+    return {r[0]: r[1] for r in conn.execute("SELECT slug, label FROM task_types").fetchall()}
+
+
+def review(conn: sqlite3.Connection, now_utc: datetime, offset_s: int, weeks_back: int = 0) -> review_model.Review:
+    """The review of the week holding `now_utc` (local at `offset_s`), or `weeks_back` before it."""
+    week = m.week_start(m.local_day(now_utc, offset_s)) - timedelta(weeks=weeks_back)
+    return review_for_week(conn, week, offset_s)
+
+
+def review_for_week(conn: sqlite3.Connection, week_start: date, offset_s: int) -> review_model.Review:
+    first = review_model.energy_since(week_start)
+    end = week_start + timedelta(days=7)
+    rows = sessions_between(conn, first, end)
+    since = datetime(first.year, first.month, first.day, tzinfo=timezone.utc) - _MARGIN
+    tasks = tasks_finished_since(conn, since)
+    return review_model.build_review(week_start, rows, tasks, offset_s, first_session_day(conn), type_labels(conn))

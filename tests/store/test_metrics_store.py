@@ -1,0 +1,144 @@
+"""The metrics queries on a real file holding the synthetic history of tests/core/test_metrics.py.
+
+`write_history(conn)` is shared with the CLI and UI tests (loaded by path: tests are not a package).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from microsession.core import metrics as m
+from microsession.store import db
+from microsession.store import metrics as store
+
+
+def load_test_module(relative: str):
+    path = Path(__file__).resolve().parents[1] / relative
+    spec = importlib.util.spec_from_file_location(path.stem + "_shared", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+H = load_test_module("core/test_metrics.py")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def write_history(conn: sqlite3.Connection, history=None, tasks=None) -> None:
+    """HISTORY and TASKS as rows: sessions, their logs (the one that counts is the latest),
+    an interruption, tasks and a batch type. One transaction."""
+    history = H.HISTORY if history is None else history
+    tasks = H.TASKS if tasks is None else tasks
+    conn.execute("BEGIN")
+    task_ids = {}
+    for i, (task_type, finished, deleted) in enumerate(tasks):
+        tid = f"task{i:04d}"
+        created = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        conn.execute(
+            "INSERT INTO tasks (id, title, task_type, minutes, done, created_utc, finished_utc, deleted_utc)"
+            " VALUES (?, ?, ?, 15, ?, ?, ?, ?)",
+            (tid, f"{task_type} {i}", task_type, int(finished is not None), iso(created),
+             iso(finished) if finished else None, iso(created) if deleted else None))
+        if finished is None and not deleted:
+            task_ids[task_type] = tid  # sessions of this type point at the open task
+    for i, (local, offset, kind, minutes, focused, outcome, energy, interrupted, task_type) in enumerate(history):
+        sid = f"s{i:05d}"
+        start = local.replace(tzinfo=timezone.utc) - timedelta(seconds=offset)
+        end = start + timedelta(seconds=focused)
+        task_id = task_ids.get(task_type)
+        conn.execute(
+            "INSERT INTO sessions (id, kind, planned_s, started_utc, started_offset, ended_utc, ended_offset,"
+            " focused_s, outcome, task_id, batch_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sid, kind, minutes * 60.0, iso(start), offset, iso(end), offset, float(focused), outcome,
+             task_id, task_type if task_type and task_id is None else None))
+        if interrupted:  # an older log says otherwise; the interruption comes from the button
+            conn.execute("INSERT INTO session_logs (id, session_id, written_utc, energy, interrupted)"
+                         " VALUES (?, ?, ?, 1, 0)", (sid + "a", sid, iso(end)))
+            conn.execute("INSERT INTO interruptions (id, session_id, at_utc) VALUES (?, ?, ?)",
+                         (sid + "i", sid, iso(start + timedelta(seconds=60))))
+        if energy is not None:
+            conn.execute("INSERT INTO session_logs (id, session_id, written_utc, energy) VALUES (?, ?, ?, ?)",
+                         (sid + "b", sid, iso(end + timedelta(seconds=30)), energy))
+    conn.execute("COMMIT")
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = db.connect(tmp_path / "m.sqlite3")
+    write_history(c)
+    yield c
+    c.close()
+
+
+def test_rows_come_back_as_the_core_sees_them(conn):
+    rows = store.sessions_between(conn, H.WEEK, H.WEEK + timedelta(days=7))
+    assert rows == H.week_rows()  # same local days, energy of the latest log, interruption
+    everything = store.all_sessions(conn)
+    assert sorted(everything, key=lambda r: r.local_s) == sorted(H.ROWS, key=lambda r: r.local_s)
+
+
+def test_interrupted_by_the_log_too(conn):
+    conn.execute("UPDATE session_logs SET interrupted = 1 WHERE session_id = 's00001'")
+    [first] = store.sessions_between(conn, H.WEEK, H.WEEK + timedelta(days=1))[:1]
+    assert first.interrupted and first.energy == 3
+
+
+def test_today_count_and_daily_counts(conn):
+    sunday_evening = datetime(2026, 3, 29, 18, 0, tzinfo=timezone.utc)
+    assert store.today_count(conn, sunday_evening, H.CEST) == 2
+    # the viewer's offset picks the day; each session's own offset places it in a day
+    monday_early = datetime(2026, 3, 30, 2, 0, tzinfo=timezone.utc)
+    assert store.today_count(conn, monday_early, H.CEST) == 1  # Monday 04:00 in Berlin
+    assert store.today_count(conn, monday_early, H.EDT) == 2  # still Sunday 22:00 in New York
+    assert store.today_count(conn, datetime(2026, 3, 27, 12, tzinfo=timezone.utc), H.CET) == 0
+    counts = store.daily_counts(conn, H.WEEK, H.WEEK + timedelta(days=7))
+    assert counts == {H.WEEK: 2, date(2026, 3, 24): 1, date(2026, 3, 25): 1, date(2026, 3, 26): 1,
+                      date(2026, 3, 29): 2}
+
+
+def test_streak_from_the_store(conn):
+    s = store.streak(conn, date(2026, 3, 26), goal=1)
+    # Thu 1, Wed 1, Tue 1, Mon 2, Sun (22nd) 1: five met days, no grace needed
+    assert (s.days, s.since, s.graces) == (5, date(2026, 3, 22), ())
+
+
+def test_energy_by_hour(conn):
+    by_hour = store.energy_by_hour(conn, datetime(2026, 3, 23, tzinfo=timezone.utc) - timedelta(hours=1))
+    expected = m.energy_by_hour(H.ROWS[1:])
+    assert by_hour == expected and by_hour[9] == m.Mean(5, 2)
+
+
+def test_review_from_the_store_matches_the_pure_one(conn):
+    review = store.review(conn, H.NOW, H.CEST)
+    pure = H.build_review(H.WEEK, H.ROWS, H.TASK_ROWS, H.CEST, date(2026, 3, 22))
+    assert review.week == pure.week and review.days == pure.days
+    assert review.before == pure.before and review.energy_by_bucket == pure.energy_by_bucket
+    assert review.never_finished == ["research"] and review.sentence == "7 sessions, 3 h 22 min of focus"
+    assert store.review(conn, H.NOW, H.CEST, weeks_back=1).week.sessions == 1
+    assert store.first_session_day(conn) == date(2026, 3, 22)
+
+
+def test_empty_database(tmp_path):
+    c = db.connect(tmp_path / "empty.sqlite3")
+    review = store.review(c, H.NOW, H.CEST)
+    assert review.week.sessions == 0 and review.before == [] and review.sentence == "0 sessions, 0 min of focus"
+    assert store.today_count(c, H.NOW, 0) == 0 and store.streak(c, H.WEEK, 3).days == 0
+
+
+def test_today_count_is_an_index_range_scan(conn):
+    plan = " ".join(r[3] for r in conn.execute(
+        "EXPLAIN QUERY PLAN " + store._tally_sql("AND s.started_utc >= ? AND s.started_utc < ?"), ("a", "b")))
+    assert "sessions_started" in plan, plan
+    t0 = time.perf_counter()
+    for _ in range(100):
+        store.today_count(conn, H.NOW, H.CEST)
+    assert (time.perf_counter() - t0) / 100 < 0.05  # generous: about 0.05 ms here
