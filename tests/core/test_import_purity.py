@@ -6,7 +6,8 @@ def test_core_imports_no_qt_no_scheduler_no_sqlite():
     code = (
         "import sys, microsession.core, microsession.core.session, microsession.core.recovery,"
         " microsession.core.format, microsession.core.settings, microsession.core.logbook,"
-        " microsession.core.stacks, microsession.core.rhythm;"
+        " microsession.core.stacks, microsession.core.rhythm,"
+        " microsession.core.metrics, microsession.core.habits, microsession.core.review_model;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -19,6 +20,7 @@ def test_stacks_cli_imports_no_qt_no_scheduler(tmp_path):
         "import sys, os; from microsession.cli import main;"
         f"os.environ['MICROSESSION_DATA_DIR'] = {str(tmp_path)!r};"
         "main(['stacks', 'list']); main(['tasks', 'add', 'x']); main(['stacks', 'list', '--json']);"
+        "main(['stats', '--json']); main(['stats', '--day']); main(['stats', '--all']);"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

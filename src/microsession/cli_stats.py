@@ -1,0 +1,211 @@
+"""`microsession stats [--week|--day|--all] [--json] [--date D]`: the review's figures, no display.
+
+Imports no Qt. Reads the data file without upgrading it; a damaged or unreadable file is
+one line of error (exit 2); no data yet is a friendly line (exit 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from microsession.cli import CliError
+from microsession.core import habits
+from microsession.core import metrics as m
+from microsession.core.clock import local_offset_s
+from microsession.core.review_model import ENERGY_WEEKS, Review
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("stats", help="figures of the week, the day or all time (no display needed)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--week", dest="period", action="store_const", const="week", help="this week against the four before (default)")
+    which.add_argument("--day", dest="period", action="store_const", const="day", help="today: the tally, the goal, the streak")
+    which.add_argument("--all", dest="period", action="store_const", const="all", help="all time")
+    p.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="the week or day holding this date (default: today)")
+    p.add_argument("--json", action="store_true", help="JSON instead of text")
+    p.set_defaults(period="week")
+
+
+def run(args: argparse.Namespace) -> int:
+    from microsession.paths import data_dir, db_path
+    from microsession.store import db
+
+    path = db_path(data_dir(args.data_dir))
+    now = datetime.now(timezone.utc)
+    if args.date is not None:
+        now = datetime.combine(args.date, time(12)).astimezone(timezone.utc)
+    offset = local_offset_s(now)
+    if not path.exists():
+        return _no_data(args)
+    try:
+        conn = db.connect(path, migrate=False)
+    except (db.DatabaseError, sqlite3.Error) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from None
+    try:
+        if db.check_version(conn) < 2:
+            raise CliError(f"{path} is from an older Micro-Session: start the app once to upgrade it")
+        return _report(conn, args, now, offset)
+    except sqlite3.Error as exc:
+        raise CliError(f"cannot read {path}: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _no_data(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps({"period": args.period, "sessions": 0}))
+    else:
+        print("No sessions yet — start one from the tray; the figures build up from there.")
+    return 0
+
+
+def _report(conn: sqlite3.Connection, args: argparse.Namespace, now: datetime, offset: int) -> int:
+    from microsession.store import metrics as store
+    from microsession.store import settings as settings_store
+    from microsession.core.settings import Settings
+
+    if store.first_session_day(conn) is None:
+        return _no_data(args)
+    goal = Settings.from_values(settings_store.load(conn))[0].daily_goal
+    if args.period == "day":
+        data = day_json(conn, now, offset, goal)
+        print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else day_text(data))
+    elif args.period == "all":
+        data = all_json(store.all_sessions(conn), store.tasks_finished_since(conn), store.type_labels(conn))
+        print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else all_text(data))
+    else:
+        review = store.review(conn, now, offset)
+        data = week_json(review, store.type_labels(conn))
+        print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else week_text(data))
+    return 0
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def figures_json(f: m.Figures) -> dict[str, Any]:
+    return {
+        "sessions": f.sessions, "micro_sessions": f.micro, "deep_sessions": f.deep,
+        "focused_minutes": _minutes(f.focused_s), "micro_focused_minutes": _minutes(f.micro_focused_s),
+        "deep_focused_minutes": _minutes(f.deep_focused_s), "tasks_finished": f.tasks_finished,
+        "average_session_minutes": _minutes(f.average_length_s), "average_energy": _round(f.average_energy),
+        "counted_sessions": f.counted, "interrupted": f.interrupted,
+        "interruption_rate": _round(f.interruption_rate, 3), "breaks": f.breaks,
+        "sentence": m.sentence(f),
+    }
+
+
+def _means(by: dict) -> dict[str, Any]:
+    return {str(k): {"mean": _round(v.mean), "n": v.n} for k, v in by.items()}
+
+
+def _types(types: dict[str, m.TypeFigures]) -> dict[str, Any]:
+    return {k: {"sessions": v.sessions, "finished": v.finished, "rate": _round(v.rate)} for k, v in types.items()}
+
+
+def _sweet(s: m.SweetSpot) -> dict[str, Any]:
+    return asdict(s) | {"mean": _round(s.mean), "text": s.text}
+
+
+def week_json(r: Review, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "period": "week", "week_start": r.week_start.isoformat(),
+        "week_end": (r.week_end - timedelta(days=1)).isoformat(),
+        **figures_json(r.week), "comparison": r.comparison,
+        "per_day": [{"date": d.day.isoformat(), "completed": d.completed,
+                     "focused_minutes": _minutes(d.focused_s), "breaks": d.breaks} for d in r.days],
+        "before": {"weeks": len(r.before), "sessions": _round(r.before_mean("sessions")),
+                   "focused_minutes": _minutes(r.before_mean("focused_s")),
+                   "tasks_finished": _round(r.before_mean("tasks_finished")),
+                   "per_day": [_round(v) for v in r.before_per_day]},
+        "energy_by_length": _means(r.energy_by_bucket), "energy_by_hour": _means(dict(sorted(r.energy_by_hour.items()))),
+        "peak_hours": r.peaks, "sweet_spot": _sweet(r.sweet), "task_types": _types(r.types),
+        "never_finished": [labels.get(t, t) for t in r.never_finished], "suggestions": r.suggestions,
+    }
+
+
+def day_json(conn: sqlite3.Connection, now: datetime, offset: int, goal: int) -> dict[str, Any]:
+    from microsession.store import metrics as store
+
+    today = m.local_day(now, offset)
+    [fig] = m.per_day(store.sessions_between(conn, today, today + timedelta(days=1)), today, 1)
+    daily = store.daily_counts(conn, today - timedelta(days=habits.OFFER_AFTER_DAYS + 1), today + timedelta(days=1))
+    streak = store.streak(conn, today, goal)
+    return {"period": "day", "date": today.isoformat(), "completed": fig.completed, "goal": goal,
+            "focused_minutes": _minutes(fig.focused_s), "breaks": fig.breaks, "streak_days": streak.days,
+            "streak_graces": len(streak.graces), "goal_offer": habits.goal_offer(daily, goal, today)}
+
+
+def all_json(rows: list[m.SessionRow], tasks: list[m.TaskRow], labels: dict[str, str]) -> dict[str, Any]:
+    f = m.figures(rows, sum(1 for t in tasks if t.finished_utc is not None and not t.deleted))
+    days = {r.day for r in rows if r.is_focus}
+    types = m.by_task_type(rows, tasks, date.min, date.max, 0)
+    by_hour = m.energy_by_hour(rows)
+    return {"period": "all", "first_day": min(days).isoformat() if days else None, "days_with_sessions": len(days),
+            **figures_json(f), "energy_by_length": _means(m.energy_by_bucket(rows)),
+            "energy_by_hour": _means(dict(sorted(by_hour.items()))), "peak_hours": m.peak_hours(by_hour),
+            "sweet_spot": _sweet(m.sweet_spot(rows)), "task_types": _types(types),
+            "never_finished": [labels.get(t, t) for t in m.never_finished(types)]}
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _common_lines(d: dict[str, Any], energy_span: str = "") -> list[str]:
+    lines = [f"Micro-sessions {d['micro_sessions']} ({m.duration_text(d['micro_focused_minutes'] * 60)}) · "
+             f"deep work {d['deep_sessions']} ({m.duration_text(d['deep_focused_minutes'] * 60)})",
+             f"Tasks finished {d['tasks_finished']} · average session {_num(d['average_session_minutes'], '{:.0f} min')}"
+             f" · average energy {_num(d['average_energy'])} · interrupted {d['interrupted']} of "
+             f"{d['counted_sessions']} · breaks {d['breaks']}"]
+    lengths = " · ".join(f"{m.BUCKET_LABELS[b]} {_num(v['mean'])} ({v['n']})" for b, v in d["energy_by_length"].items())
+    lines.append(f"Energy by length{energy_span}: {lengths}")
+    if d["peak_hours"]:
+        lines.append(f"Peak hours: {m.hour_ranges_text(d['peak_hours'])}")
+    lines.append(d["sweet_spot"]["text"])
+    if d["never_finished"]:
+        lines.append("Never finished: " + ", ".join(d["never_finished"]))
+    return lines
+
+
+def week_text(d: dict[str, Any]) -> str:
+    start = date.fromisoformat(d["week_start"])
+    lines = [f"Week of {start:%a %d %b %Y}", f"{d['sentence']} — {d['comparison'][:1].lower()}{d['comparison'][1:]}",
+             "Per day: " + " · ".join(f"{WEEKDAYS[i]} {x['completed']}" for i, x in enumerate(d["per_day"]))]
+    lines += _common_lines(d, f" (last {ENERGY_WEEKS} weeks)")
+    lines += [f"- {s}" for s in d["suggestions"]]
+    return "\n".join(lines)
+
+
+def day_text(d: dict[str, Any]) -> str:
+    parts = [habits.today_text(d["completed"], d["goal"]), f"{m.duration_text(d['focused_minutes'] * 60)} of focus",
+             f"{d['breaks']} break{'s' if d['breaks'] != 1 else ''}",
+             habits.Streak(d["streak_days"], None, (None,) * d["streak_graces"]).text]
+    text = f"{d['date']} · " + " · ".join(parts)
+    if d["goal_offer"]:
+        text += f"\nSeven days in a row at {d['goal']}: try {d['goal_offer']} a day? (settings: daily_goal)"
+    return text
+
+
+def all_text(d: dict[str, Any]) -> str:
+    lines = [f"Since {d['first_day']}: {d['sentence']} on {d['days_with_sessions']} days"]
+    return "\n".join(lines + _common_lines(d))
