@@ -23,8 +23,13 @@ def run(data_dir_arg: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from microsession.resources import ICON_SIZES, icon_png
+    from microsession.control_client import HandedOver, claim_instance
     from microsession.ui.signals import quit_on_signals
 
+    try:  # one instance per data folder, decided before any tray icon exists
+        claimed = claim_instance(data_dir_arg)
+    except HandedOver as over:
+        return over.code
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Micro-Session")
     app.setDesktopFileName("microsession")
@@ -44,12 +49,16 @@ def run(data_dir_arg: str | None = None) -> int:
         from microsession.ui.tray_embed import trace_when_embedded
 
         trace_when_embedded(tray_icon)
-    running = []
+    running, control = [], []
 
     def build() -> None:
         from microsession.compose import build
 
         running.append(build(app, tray_icon, data_dir_arg))
+        if claimed is not None:
+            from microsession.ui.control_server import serve
+
+            control.append(serve(claimed, running[0].shell))
         release_free_memory()
 
     if tray_icon is not None:
@@ -59,6 +68,8 @@ def run(data_dir_arg: str | None = None) -> int:
     else:
         build()
     code = app.exec()
+    if claimed is not None:
+        claimed.close()
     if running:
         running[0].close()
     return code

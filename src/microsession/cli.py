@@ -37,7 +37,14 @@ def positive_int(text: str) -> int:
 COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
     "stacks": ("microsession.cli_stacks", "list stacks of sessions and breaks (microsession stacks --help)"),
-    "stats": ("microsession.cli_stats", "figures of the week, the day or all time (--week, --day, --all, --json)"),
+    "start": ("microsession.cli_control", "start a sprint in the running app (launched if needed)"),
+    "pause": ("microsession.cli_control", "pause the session"),
+    "resume": ("microsession.cli_control", "resume the session"),
+    "stop": ("microsession.cli_control", "stop the session"),
+    "skip-break": ("microsession.cli_control", "skip the break"),
+    "show": ("microsession.cli_control", "show the progress ring"),
+    "quit": ("microsession.cli_control", "quit the app"),
+    "status": ("microsession.cli_control", "one line for a status bar (--json, --format)"),
 }
 
 
@@ -68,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_log(args)
         if args.command in COMMANDS:
             return importlib.import_module(COMMANDS[args.command][0]).run(args)
+        from microsession.control_client import hand_over
+
+        if hand_over(args.data_dir):  # an app runs for this data folder: it shows its ring
+            return 0
         from microsession.app import run  # Qt is imported only here
 
         return run(args.data_dir)

@@ -26,3 +26,18 @@ def test_stacks_cli_imports_no_qt_no_scheduler(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_control_cli_imports_no_qt_no_sqlite(tmp_path):
+    """`microsession status` is polled by status bars every second: no Qt, no SQLite, no app."""
+    code = (
+        "import sys, os; from microsession.cli import main;"
+        f"os.environ['MICROSESSION_DATA_DIR'] = {str(tmp_path / 'data')!r};"
+        f"os.environ['XDG_RUNTIME_DIR'] = {str(tmp_path)!r};"
+        "main(['status']); main(['status', '--json']); main(['pause']); main(['start', '0']);"
+        "import microsession.control_client, microsession.control_protocol, microsession.cli_control;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
