@@ -94,6 +94,13 @@ class RunningApp:
         return subprocess.run([sys.executable, "-m", "microsession", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 
+    def control(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """`microsession ARGS` as a user's terminal on this desktop runs it: the desktop's
+        environment (its XDG_RUNTIME_DIR holds the control socket) and this app's data folder."""
+        env = {**self.desktop.env, "MICROSESSION_DATA_DIR": str(self.data)}
+        return subprocess.run([sys.executable, "-m", "microsession", *args], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
     def wait_exit(self, timeout: float = 20.0) -> int:
         return self.proc.wait(timeout=timeout)
 
