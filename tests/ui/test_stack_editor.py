@@ -78,7 +78,7 @@ def test_create_a_stack_with_three_steps_reorder_and_save(qtbot, editor, conn):
     editor.steps.setCurrentCell(2, 0)
     click(qtbot, editor.step_up)
     click(qtbot, editor.step_up)
-    assert [r["label"] for r in editor.rows()] == ["Edit", "Draft", "Break"]
+    assert [r["label"] for r in editor.steps.rows()] == ["Edit", "Draft", "Break"]
     click(qtbot, editor.step_down)  # Draft, Edit, Break
     assert store.get(conn, "Writing block") is None  # nothing written before Save
     qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

@@ -45,7 +45,7 @@ def window(qtbot, conn):
     return w
 
 
-def press(qtbot, key, text=None):
+def press(qtbot, key):
     """A key to whatever has the keyboard focus, as a user's key press would go."""
     target = QApplication.focusWidget()
     assert target is not None, "nothing has the focus"
@@ -190,3 +190,24 @@ def test_a_click_on_the_mark_ticks_done(qtbot, window, conn):
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert store.get(conn, task.id).done
     assert window.model.index(0, DONE).data() == DONE_MARK
+
+
+def test_f2_edits_minutes_and_type_by_keys(qtbot, window, conn):
+    task = add(conn, "Estimate me", minutes=10)
+    window.refresh()
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Right)  # type
+    press(qtbot, Qt.Key.Key_Right)  # minutes
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not window.table, timeout=5000)
+    press(qtbot, Qt.Key.Key_Up)  # the spin box: 10 -> 11
+    with qtbot.assertNotEmitted(window.start_task_requested):
+        press(qtbot, Qt.Key.Key_Return)  # commits the edit; does not start a session
+    qtbot.waitUntil(lambda: store.get(conn, task.id).minutes == 11, timeout=5000)
+    press(qtbot, Qt.Key.Key_Left)  # type
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not window.table, timeout=5000)
+    combo = QApplication.focusWidget()
+    combo.setCurrentIndex(combo.findData("research"))
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: store.get(conn, task.id).task_type == "research", timeout=5000)

@@ -12,34 +12,16 @@ import sqlite3
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QListWidget, QPushButton, QTableWidget, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout, QWidget
 
-from microsession.core.stacks import MINUTES_RANGE, Stack, Step
+from microsession.core.stacks import Stack, Step
 from microsession.store import stacks as store
 from microsession.store import tasks as task_store
 from microsession.ui.palette import colors, is_dark
+from microsession.ui.stack_steps import StepsTable
 
 WINDOW_TITLE = "Micro-Session · Stacks"
-COLUMNS = ("Step", "Minutes", "Label", "Task type")
-KINDS = (("Focus", "focus"), ("Break", "break"))
 DAMAGED = "  (cannot be read)"
-
-
-class _Minutes(QDoubleSpinBox):
-    """Minutes as '10' or '12.5', never '10.0'."""
-
-    def __init__(self, value: float) -> None:
-        super().__init__()
-        self.setDecimals(1)
-        self.setRange(1, max(hi for _lo, hi in MINUTES_RANGE.values()))
-        self.setValue(value)
-        self.setSuffix(" min")
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:g}"
 
 
 def _sentence(exc: BaseException) -> str:
@@ -58,7 +40,6 @@ class StackEditor(QWidget):
         self.current: str | None = None  # the stored name of the stack being edited
         self.dirty = False
         self._confirm_delete: str | None = None
-        self._task_ids: list[str | None] = []  # per step row (kept, not shown)
 
         self.list = QListWidget()
         self.list.setFixedWidth(210)
@@ -84,16 +65,8 @@ class StackEditor(QWidget):
         self.name = QLineEdit()
         self.name.setPlaceholderText("Name of the stack")
         self.name.textEdited.connect(self._edited)
-        self.steps = QTableWidget(0, len(COLUMNS))
-        self.steps.setHorizontalHeaderLabels(COLUMNS)
-        self.steps.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.steps.setShowGrid(False)
-        self.steps.verticalHeader().setVisible(True)
-        header = self.steps.horizontalHeader()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 84), (1, 86), (3, 160)):
-            header.resizeSection(col, width)
+        self.steps = StepsTable()
+        self.steps.edited.connect(self._edited)
         self.add_focus, self.add_break = QPushButton("+ Focus"), QPushButton("+ Break")
         self.step_up, self.step_down = QPushButton("↑"), QPushButton("↓")
         self.remove_step = QPushButton("Remove")
@@ -101,11 +74,11 @@ class StackEditor(QWidget):
         self.step_down.setToolTip("Move the step down (Alt+Down)")
         for b in (self.step_up, self.step_down):
             b.setFixedWidth(34)
-        self.add_focus.clicked.connect(lambda: self.add_step("focus"))
-        self.add_break.clicked.connect(lambda: self.add_step("break"))
-        self.step_up.clicked.connect(lambda: self.move_step(-1))
-        self.step_down.clicked.connect(lambda: self.move_step(1))
-        self.remove_step.clicked.connect(self.remove_current_step)
+        self.add_focus.clicked.connect(lambda: self.steps.add_step("focus"))
+        self.add_break.clicked.connect(lambda: self.steps.add_step("break"))
+        self.step_up.clicked.connect(lambda: self.steps.move_step(-1))
+        self.step_down.clicked.connect(lambda: self.steps.move_step(1))
+        self.remove_step.clicked.connect(self.steps.remove_current)
         step_buttons = QHBoxLayout()
         for b in (self.add_focus, self.add_break, self.step_up, self.step_down, self.remove_step):
             step_buttons.addWidget(b)
@@ -140,10 +113,10 @@ class StackEditor(QWidget):
         layout.addLayout(bottom)
         self.resize(760, 420)
         for keys, slot in (("Ctrl+S", self.save), ("Ctrl+Return", self.start), ("Ctrl+Enter", self.start),
-                           ("Ctrl+N", self.new_stack), ("Alt+Up", lambda: self.move_step(-1)),
-                           ("Alt+Down", lambda: self.move_step(1))):
+                           ("Ctrl+N", self.new_stack), ("Alt+Up", lambda: self.steps.move_step(-1)),
+                           ("Alt+Down", lambda: self.steps.move_step(1))):
             QShortcut(QKeySequence(keys), self, slot)
-        self.types = self._types()
+        self.steps.types = self._types()
         self.reload()
 
     # --- the list of stacks ----------------------------------------------------------------
@@ -239,86 +212,13 @@ class StackEditor(QWidget):
         self.current, self.dirty = name, False
         self.editor.setEnabled(stack is not None)
         self.name.setText(stack.name if stack else (name or ""))
-        self.steps.setRowCount(0)
-        self._task_ids = []
-        for step in stack.steps if stack else ():
-            self._append(step.kind, step.minutes, step.label, step.task_type, step.task_id)
+        self.steps.set_steps(stack.steps if stack else ())
         self._update()
         self.tell("" if stack is not None or name is None else f"“{name}” cannot be read; you can delete it.")
 
-    def _append(self, kind: str, minutes: float, label: str = "", task_type: str | None = None,
-                task_id: str | None = None, at: int | None = None) -> None:
-        row = self.steps.rowCount() if at is None else at
-        self.steps.insertRow(row)
-        self._task_ids.insert(row, task_id)
-        kind_box = QComboBox()
-        for text, value in KINDS:
-            kind_box.addItem(text, value)
-        kind_box.setCurrentIndex(kind_box.findData(kind))
-        minutes_box, label_box, type_box = _Minutes(minutes), QLineEdit(label), QComboBox()
-        label_box.setPlaceholderText("Break" if kind == "break" else "What this step is for")
-        type_box.addItem("–", None)
-        for text, slug in self.types:
-            type_box.addItem(text, slug)
-        if task_type is not None and type_box.findData(task_type) < 0:
-            type_box.addItem(task_type, task_type)  # a type not (or no longer) in the list: kept
-        type_box.setCurrentIndex(max(0, type_box.findData(task_type)))
-        type_box.setEnabled(kind == "focus")
-        for col, widget in enumerate((kind_box, minutes_box, label_box, type_box)):
-            self.steps.setCellWidget(row, col, widget)
-        kind_box.currentIndexChanged.connect(lambda _i: self._edited())
-        kind_box.currentIndexChanged.connect(lambda _i: type_box.setEnabled(kind_box.currentData() == "focus"))
-        minutes_box.valueChanged.connect(self._edited)
-        label_box.textEdited.connect(self._edited)
-        type_box.currentIndexChanged.connect(self._edited)
-
-    def rows(self) -> list[dict]:
-        """The steps as entered, in order."""
-        out = []
-        for row in range(self.steps.rowCount()):
-            kind, minutes, label, task_type = (self.steps.cellWidget(row, c) for c in range(4))
-            out.append({"kind": kind.currentData(), "minutes": minutes.value(), "label": label.text().strip(),
-                        "task_type": task_type.currentData(), "task_id": self._task_ids[row]})
-        return out
-
-    def _set_rows(self, rows: list[dict], current: int) -> None:
-        self.steps.setRowCount(0)
-        self._task_ids = []
-        for r in rows:
-            self._append(r["kind"], r["minutes"], r["label"], r["task_type"], r["task_id"])
-        if rows:
-            self.steps.setCurrentCell(max(0, min(current, len(rows) - 1)), 0)
-        self._edited()
-
-    def add_step(self, kind: str) -> None:
-        rows, at = self.rows(), self.steps.currentRow() + 1 or self.steps.rowCount()
-        rows.insert(at, {"kind": kind, "minutes": 5.0 if kind == "break" else 15.0,
-                         "label": "Break" if kind == "break" else "", "task_type": None, "task_id": None})
-        self._set_rows(rows, at)
-
-    def move_step(self, delta: int) -> None:
-        rows, i = self.rows(), self.steps.currentRow()
-        if 0 <= i < len(rows) and 0 <= i + delta < len(rows):
-            rows.insert(i + delta, rows.pop(i))
-            self._set_rows(rows, i + delta)
-
-    def remove_current_step(self) -> None:
-        rows, i = self.rows(), self.steps.currentRow()
-        if 0 <= i < len(rows):
-            del rows[i]
-            self._set_rows(rows, i)
-
     def built(self) -> Stack:
         """The stack as entered; ValueError naming what is wrong."""
-        steps = []
-        for n, r in enumerate(self.rows(), start=1):
-            focus = r["kind"] == "focus"
-            try:
-                steps.append(Step(r["kind"], r["minutes"], r["label"], r["task_type"] if focus else None,
-                                  r["task_id"] if focus else None))
-            except ValueError as exc:
-                raise ValueError(f"step {n}: {exc}") from None
-        return Stack(self.name.text().strip(), tuple(steps))
+        return Stack(self.name.text().strip(), self.steps.steps())
 
     def _edited(self, *_args: object) -> None:
         if self.current is not None:
@@ -328,10 +228,7 @@ class StackEditor(QWidget):
         self._update()
 
     def _update(self) -> None:
-        rows = self.rows()
-        total = sum(r["minutes"] for r in rows)
-        focus = sum(r["minutes"] for r in rows if r["kind"] == "focus")
-        self.total.setText(f"{len(rows)} step{'s' * (len(rows) != 1)} · {total:g} min ({focus:g} focus)")
+        self.total.setText(self.steps.totals())
         self.save_button.setEnabled(self.dirty)
         self.revert_button.setEnabled(self.dirty)
         self.start_button.setEnabled(self.current is not None and self.current in self.stacks)
@@ -368,7 +265,7 @@ class StackEditor(QWidget):
         self.message.setText(text)
 
     def showEvent(self, event) -> None:  # noqa: ANN001
-        self.types = self._types()
+        self.steps.types = self._types()
         self.reload()
         super().showEvent(event)
 

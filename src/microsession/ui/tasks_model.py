@@ -1,4 +1,5 @@
-"""The task list as a Qt table model over the store: filter, order, add, edit, tick, delete.
+"""The task list as a Qt table model over the store (filter, order, add, edit, tick, delete),
+and the delegate that edits its type and minutes cells.
 
 Every change goes through core.tasks' validation and one store call; a refusal is told by
 the `problem` signal (one sentence for the window), never raised into Qt.
@@ -12,9 +13,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox, QStyledItemDelegate, QWidget
 
 from microsession.core import tasks as core
 from microsession.core.tasks import Task
@@ -231,3 +232,35 @@ class TasksModel(QAbstractTableModel):
             return False
         self.reload()
         return restored
+
+
+class TasksDelegate(QStyledItemDelegate):
+    """A type picker for the type column, a 5-120 spin box for the minutes."""
+
+    def __init__(self, model: TasksModel, parent: QObject) -> None:
+        super().__init__(parent)
+        self.model = model
+
+    def createEditor(self, parent: QWidget, option, index: QModelIndex) -> QWidget:  # noqa: ANN001
+        if index.column() == TYPE:
+            combo = QComboBox(parent)
+            for slug, label in self.model.labels.items():
+                combo.addItem(label, slug)
+            return combo
+        if index.column() == MINUTES:
+            spin = QSpinBox(parent)
+            spin.setRange(core.MIN_MINUTES, core.MAX_MINUTES)
+            return spin
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: ANN001
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+        else:
+            super().setModelData(editor, model, index)

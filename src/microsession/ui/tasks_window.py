@@ -12,53 +12,21 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
+    QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget,
 )
 
 from microsession.core import tasks as core
 from microsession.store import tasks as store
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.tasks_model import ASPECT, DONE, MINUTES, PROJECT, TITLE, TYPE, TasksModel
+from microsession.ui.tasks_model import ASPECT, DONE, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel
 
 WINDOW_TITLE = "Micro-Session · Tasks"
 HINT = "⏎ start  ·  Space done  ·  Del delete  ·  F2 edit  ·  Ctrl+B batch  ·  Ctrl+L new task  ·  Esc close"
 _KEYS_FOR_ROWS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Delete}
-
-
-class _Delegate(QStyledItemDelegate):
-    """A type picker for the type column, a 5-120 spin box for the minutes."""
-
-    def __init__(self, model: TasksModel, parent: QObject) -> None:
-        super().__init__(parent)
-        self.model = model
-
-    def createEditor(self, parent: QWidget, option, index: QModelIndex) -> QWidget:  # noqa: ANN001
-        if index.column() == TYPE:
-            combo = QComboBox(parent)
-            for slug, label in self.model.labels.items():
-                combo.addItem(label, slug)
-            return combo
-        if index.column() == MINUTES:
-            spin = QSpinBox(parent)
-            spin.setRange(core.MIN_MINUTES, core.MAX_MINUTES)
-            return spin
-        return super().createEditor(parent, option, index)
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.ItemDataRole.EditRole))))
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: ANN001
-        if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
-        else:
-            super().setModelData(editor, model, index)
 
 
 class TasksWindow(QWidget):
@@ -114,7 +82,7 @@ class TasksWindow(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setItemDelegate(_Delegate(self.model, self.table))
+        self.table.setItemDelegate(TasksDelegate(self.model, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
