@@ -1,0 +1,173 @@
+"""The weekly review's small charts, drawn with QPainter (QtCharts is not shipped).
+
+Each widget takes plain numbers through `set_data` and paints them; colours come from
+ui.palette for the widget's own palette, so they read in dark and light surroundings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from microsession.ui.palette import PhaseColors, colors, is_dark
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class _Chart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def scheme(self, phase: str = "focus") -> PhaseColors:
+        return colors(phase, is_dark(self.palette()))
+
+    def small_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        return font
+
+
+class SessionBars(_Chart):
+    """Sessions per day: this week's bars, the average of the weeks before as a ghost bar behind."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.values: list[int] = [0] * 7
+        self.before: list[float] = [0.0] * 7
+        self.setMinimumHeight(150)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(420, 160)
+
+    def set_data(self, values: Sequence[int], before: Sequence[float]) -> None:
+        self.values, self.before = list(values), list(before)
+        self.update()
+
+    def bar_rects(self) -> list[QRectF]:
+        """This week's bars in widget coordinates (empty days: zero height at the base line)."""
+        top, bottom = 18.0, self.height() - 20.0
+        slot = self.width() / 7
+        peak = max([1.0, *self.values, *self.before])
+        out = []
+        for i, v in enumerate(self.values):
+            h = (bottom - top) * v / peak
+            out.append(QRectF(i * slot + slot * 0.28, bottom - h, slot * 0.44, h))
+        return out
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        c = self.scheme()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setFont(self.small_font())
+        top, bottom = 18.0, self.height() - 20.0
+        slot = self.width() / 7
+        peak = max([1.0, *self.values, *self.before])
+        p.setPen(QPen(c.q("track"), 1))
+        p.drawLine(0, int(bottom), self.width(), int(bottom))
+        rects = self.bar_rects()
+        for i, (v, b) in enumerate(zip(self.values, self.before)):
+            if b > 0:
+                h = (bottom - top) * b / peak
+                p.fillRect(QRectF(i * slot + slot * 0.18, bottom - h, slot * 0.64, h), c.q("track"))
+            rect = rects[i]
+            if v > 0:
+                p.fillRect(rect, c.q("arc"))
+            p.setPen(c.q("text"))
+            label_rect = QRectF(i * slot, rect.top() - 16, slot, 14)
+            p.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(v))
+            p.setPen(c.q("muted"))
+            p.drawText(QRectF(i * slot, bottom + 3, slot, 16), Qt.AlignmentFlag.AlignCenter, WEEKDAYS[i])
+        p.end()
+
+
+class EnergyHeat(_Chart):
+    """Energy after sessions by weekday (rows) and hour (columns): a small heat map."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cells: dict[tuple[int, int], tuple[float, int]] = {}
+        self.setMinimumHeight(7 * 14 + 22)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(360, 7 * 14 + 24)
+
+    def set_data(self, cells: Mapping[tuple[int, int], tuple[float, int]]) -> None:
+        """{(weekday, hour): (mean energy 1-5, rated sessions)}."""
+        self.cells = dict(cells)
+        self.update()
+
+    def hours(self) -> range:
+        used = [h for _, h in self.cells] or [9, 17]
+        first, last = min(min(used), 8), max(max(used), 18)
+        return range(first, last + 1)
+
+    def color_for(self, mean: float) -> QColor:
+        """Low energy: the paused amber; high: the break green; in between mixed."""
+        dark = is_dark(self.palette())
+        low, high = QColor(colors("paused", dark).arc), QColor(colors("break", dark).arc)
+        t = min(1.0, max(0.0, (mean - 1) / 4))
+        return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * t,
+                               low.greenF() + (high.greenF() - low.greenF()) * t,
+                               low.blueF() + (high.blueF() - low.blueF()) * t)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        c = self.scheme()
+        p = QPainter(self)
+        p.setFont(self.small_font())
+        hours = self.hours()
+        left, top, row_h = 34.0, 2.0, 14.0
+        col_w = (self.width() - left) / len(hours)
+        for wd in range(7):
+            p.setPen(c.q("muted"))
+            p.drawText(QRectF(0, top + wd * row_h, left - 4, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, WEEKDAYS[wd])
+            for j, h in enumerate(hours):
+                cell = QRectF(left + j * col_w + 1, top + wd * row_h + 1, col_w - 2, row_h - 2)
+                mean_n = self.cells.get((wd, h))
+                p.fillRect(cell, self.color_for(mean_n[0]) if mean_n else c.q("track", 120))
+        p.setPen(c.q("muted"))
+        for j, h in enumerate(hours):
+            if h % 3 == 0:
+                p.drawText(QRectF(left + j * col_w - 10, top + 7 * row_h + 2, col_w + 20, 16), Qt.AlignmentFlag.AlignCenter, str(h))
+        p.end()
+
+
+class LengthBars(_Chart):
+    """Mean energy by session length, with the number of rated sessions; the sweet spot marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, float | None, int]] = []
+        self.best: str | None = None
+        self.setMinimumHeight(5 * 18 + 4)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(260, 5 * 18 + 6)
+
+    def set_data(self, rows: Sequence[tuple[str, float | None, int]], best: str | None) -> None:
+        """[(label, mean energy or None, rated sessions)]; `best`: the label to mark."""
+        self.rows, self.best = list(rows), best
+        self.setMinimumHeight(len(self.rows) * 18 + 4)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        c = self.scheme()
+        p = QPainter(self)
+        p.setFont(self.small_font())
+        label_w, count_w = 74.0, 58.0
+        span = self.width() - label_w - count_w
+        for i, (label, mean, n) in enumerate(self.rows):
+            y = 2 + i * 18
+            p.setPen(c.q("text") if label == self.best else c.q("muted"))
+            p.drawText(QRectF(0, y, label_w - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+            p.fillRect(QRectF(label_w, y + 3, span, 10), c.q("track"))
+            if mean is not None:
+                colour = c.q("arc") if label == self.best else colors("idle", is_dark(self.palette())).q("arc")
+                p.fillRect(QRectF(label_w, y + 3, span * mean / 5, 10), colour)
+            text = "–" if mean is None else f"{mean:.1f} ({n})"
+            p.setPen(c.q("muted"))
+            p.drawText(QRectF(label_w + span + 6, y, count_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        p.end()
