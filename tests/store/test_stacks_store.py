@@ -126,3 +126,23 @@ def test_the_row_name_wins_over_the_name_inside_the_json(conn):
     store.save(conn, mine("Outer"))
     conn.execute("UPDATE stacks SET json = replace(json, '\"Outer\"', '\"Inner\"')")
     assert [s.name for s in store.list_stacks(conn)[0]] == ["Outer"]
+
+
+def test_seeding_twice_from_two_connections_seeds_once(tmp_path, conn):
+    other = db.connect(tmp_path / "x.sqlite3")
+    try:
+        assert store.seed_templates(conn) is True
+        assert store.seed_templates(other) is False
+        assert len(store.list_stacks(other)[0]) == len(TEMPLATES)
+    finally:
+        other.close()
+
+
+def test_a_read_only_file_that_was_seeded_still_lists(tmp_path, conn):
+    store.seed_templates(conn)
+    ro = db.sqlite3.connect(f"file:{tmp_path / 'x.sqlite3'}?mode=ro", uri=True, isolation_level=None)
+    try:
+        assert store.seed_templates(ro) is False  # no write was attempted
+        assert len(store.list_stacks(ro)[0]) == len(TEMPLATES)
+    finally:
+        ro.close()

@@ -38,8 +38,11 @@ def seed_templates(conn: sqlite3.Connection) -> bool:
     A template the user deleted, renamed or edited later is never added back or overwritten,
     and a stack of the user's that has a template's name is kept as it is. True if it seeded now.
     """
+    seeded = "SELECT 1 FROM settings WHERE key = ?"
+    if conn.execute(seeded, (SEEDED_KEY,)).fetchone():  # the usual case: a read, no write lock
+        return False
     with transaction(conn):
-        if conn.execute("SELECT 1 FROM settings WHERE key = ?", (SEEDED_KEY,)).fetchone():
+        if conn.execute(seeded, (SEEDED_KEY,)).fetchone():  # another process seeded meanwhile
             return False
         conn.execute("UPDATE stacks SET position = position + ?", (len(TEMPLATES),))
         conn.executemany(
