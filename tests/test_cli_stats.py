@@ -88,6 +88,13 @@ def test_week_text_day_and_all(data, capsys):
     assert (d["sessions"], d["days_with_sessions"], d["first_day"], d["tasks_finished"]) == (9, 7, "2026-03-22", 4)
 
 
+def test_reads_without_writing(data, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in data.iterdir()}
+    assert stats(capsys, "--all")[0] == 0
+    after = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.name.endswith(".sqlite3")}
+    assert after == before  # the data file untouched
+
+
 def test_no_data_is_a_friendly_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MICROSESSION_DATA_DIR", str(tmp_path))
     code, out, err = stats(capsys)

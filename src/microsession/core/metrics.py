@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime, timedelta
 
 ABORTED_S = 60
@@ -31,9 +32,8 @@ BUCKET_LABELS = {"5": "5 min", "10": "10 min", "15": "15 min", "20-25": "20–25
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    """One finished session as the store returns it."""
+class SessionRow(NamedTuple):
+    """One finished session as the store returns it (a tuple: cheap to make by the 100,000)."""
 
     kind: str  # micro | deep | break
     planned_s: float
