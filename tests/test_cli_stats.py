@@ -118,6 +118,10 @@ def test_damaged_database_is_one_line_exit_2(data, capsys):
 
 def test_bad_arguments_are_one_line(data, capsys):
     assert stats(capsys, "--date", "2026-02-30")[0] == 2
+    for far in ("0001-01-01", "9999-12-31"):
+        code, _, err = stats(capsys, "--day", "--date", far)
+        assert code == 2 and err.startswith("microsession: argument --date: expected a date from 1971")
+    assert stats(capsys, "--date", "1971-01-01")[0] == 0 and stats(capsys, "--day", "--date", "9000-12-31")[0] == 0
     code, _, err = stats(capsys, "--week", "--day")
     assert code == 2 and err.count("\n") == 1
 

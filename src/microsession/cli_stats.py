@@ -20,14 +20,18 @@ from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
 
+FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)  # room for the look-back windows
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def date_arg(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
+    return value
 
 
 def add_parser(sub: Any) -> None:

@@ -127,6 +127,19 @@ def test_review_from_the_store_matches_the_pure_one(conn):
     assert store.first_session_day(conn) == date(2026, 3, 22)
 
 
+def test_unreadable_rows_are_left_out(conn):
+    before = store.all_sessions(conn)
+    conn.execute("INSERT INTO sessions (id, kind, planned_s, started_utc, started_offset, ended_utc, focused_s,"
+                 " outcome) VALUES ('bad1', 'micro', 900, 'garbage', 0, 'x', 900, 'completed'),"
+                 " ('bad2', 'micro', 900, '2026-03-24T10:00:00.000+00:00', 99999999, 'x', 900, 'completed')")
+    conn.execute("INSERT INTO tasks (id, title, task_type, minutes, done, created_utc, finished_utc)"
+                 " VALUES ('badt', 't', 'admin', 15, 1, 'x', 'not a time')")
+    assert store.all_sessions(conn) == before and store.first_session_day(conn) == date(2026, 3, 22)
+    assert len(store.tasks_finished_since(conn)) == 4
+    assert None not in store.energy_by_hour(conn, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    assert store.review(conn, H.NOW, H.CEST).week.sessions == 7
+
+
 def test_empty_database(tmp_path):
     c = db.connect(tmp_path / "empty.sqlite3")
     review = store.review(c, H.NOW, H.CEST)

@@ -19,7 +19,9 @@ from microsession.core.metrics import SessionRow, TaskRow
 
 # Local seconds of a session's start. strftime('%s') reads the stored '+00:00' suffix.
 _LOCAL_S = "(CAST(strftime('%s', s.started_utc) AS INTEGER) + s.started_offset)"
-_MARGIN = timedelta(days=1)  # more than any UTC offset (-12 h .. +14 h)
+_MARGIN = timedelta(days=1)
+# Rows whose time cannot be read (a hand-edited or damaged file) are left out, not fatal.
+_SANE = "strftime('%s', s.started_utc) IS NOT NULL AND s.started_offset BETWEEN -86400 AND 86400"  # more than any UTC offset (-12 h .. +14 h)
 
 _ROWS_SQL = (
     "SELECT s.kind, s.planned_s, " + _LOCAL_S + " AS local_s, coalesce(s.focused_s, 0.0), s.outcome,"
@@ -31,7 +33,7 @@ _ROWS_SQL = (
     " LEFT JOIN session_logs l ON s.kind != 'break' AND l.id = ("
     "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
     " LEFT JOIN tasks t ON t.id = s.task_id"
-    " WHERE s.ended_utc IS NOT NULL"
+    " WHERE s.ended_utc IS NOT NULL AND " + _SANE
 )
 
 
@@ -74,13 +76,20 @@ def tasks_finished_since(conn: sqlite3.Connection, since_utc: datetime | None = 
     if since_utc is not None:
         sql += " AND finished_utc >= ?"
         args = (_iso(since_utc),)
-    return [TaskRow(r[0], datetime.fromisoformat(r[1])) for r in conn.execute(sql, args).fetchall()]
+    out = []
+    for task_type, finished in conn.execute(sql, args).fetchall():
+        try:
+            moment = datetime.fromisoformat(finished)
+        except (TypeError, ValueError):
+            continue  # an unreadable time (hand-edited file): left out
+        out.append(TaskRow(task_type, moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)))
+    return out
 
 
 def first_session_day(conn: sqlite3.Connection) -> date | None:
     """The local day of the first focus session ever (None without one)."""
     row = conn.execute(
-        "SELECT " + _LOCAL_S + " FROM sessions s WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL"
+        "SELECT " + _LOCAL_S + " FROM sessions s WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL AND " + _SANE +
         " ORDER BY s.started_utc LIMIT 1").fetchone()
     return None if row is None else date.fromordinal(date(1970, 1, 1).toordinal() + row[0] // 86400)
 
@@ -129,7 +138,7 @@ def energy_by_hour(conn: sqlite3.Connection, since: datetime) -> dict[int, m.Mea
     sql = ("SELECT (" + _LOCAL_S + " % 86400) / 3600 AS h, sum(l.energy), count(l.energy)"
            " FROM sessions s JOIN session_logs l ON l.id = ("
            "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
-           " WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL AND s.started_utc >= ?"
+           " WHERE s.kind != 'break' AND s.ended_utc IS NOT NULL AND s.started_utc >= ? AND " + _SANE +
            f" AND NOT (s.outcome = 'stopped' AND s.focused_s < {m.ABORTED_S})"
            " AND l.energy IS NOT NULL GROUP BY h")
     return {h: m.Mean(float(total), n) for h, total, n in conn.execute(sql, (_iso(since),)).fetchall()}
