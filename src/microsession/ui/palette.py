@@ -62,6 +62,14 @@ def dark_palette() -> QPalette:
     p.setColor(QPalette.ColorRole.Text, text)
     p.setColor(QPalette.ColorRole.Button, QColor("#30363c"))
     p.setColor(QPalette.ColorRole.ButtonText, text)
+    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#252a2f"))
+    p.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8a939b"))
+    p.setColor(QPalette.ColorRole.Highlight, QColor("#3d7f8c"))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    p.setColor(QPalette.ColorRole.ToolTipBase, QColor("#30363c"))
+    p.setColor(QPalette.ColorRole.ToolTipText, text)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b737a"))
     return p
 
 
