@@ -19,6 +19,7 @@ from microsession.core import habits
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
+from microsession.core.sweet_spot import SweetSpot, sweet_spot
 
 FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)  # room for the look-back windows
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -136,7 +137,7 @@ def _types(types: dict[str, m.TypeFigures]) -> dict[str, Any]:
     return {k: {"sessions": v.sessions, "finished": v.finished, "rate": _round(v.rate)} for k, v in types.items()}
 
 
-def _sweet(s: m.SweetSpot) -> dict[str, Any]:
+def _sweet(s: SweetSpot) -> dict[str, Any]:
     return asdict(s) | {"mean": _round(s.mean), "text": s.text}
 
 
@@ -177,7 +178,7 @@ def all_json(rows: list[m.SessionRow], tasks: list[m.TaskRow], labels: dict[str,
     return {"period": "all", "first_day": min(days).isoformat() if days else None, "days_with_sessions": len(days),
             **figures_json(f), "energy_by_length": _means(m.energy_by_bucket(rows)),
             "energy_by_hour": _means(dict(sorted(by_hour.items()))), "peak_hours": m.peak_hours(by_hour),
-            "sweet_spot": _sweet(m.sweet_spot(rows)), "task_types": _types(types),
+            "sweet_spot": _sweet(sweet_spot(rows)), "task_types": _types(types),
             "never_finished": [labels.get(t, t) for t in m.never_finished(types)]}
 
 

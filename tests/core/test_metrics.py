@@ -14,6 +14,7 @@ import pytest
 from microsession.core import metrics as m
 from microsession.core.metrics import Mean, SessionRow, TaskRow
 from microsession.core.review_model import build_review
+from microsession.core.sweet_spot import sweet_spot
 
 CET, CEST, EDT = 3600, 7200, -4 * 3600
 WEEK = date(2026, 3, 23)
@@ -153,26 +154,26 @@ def crafted(days: int, per_bucket: int) -> list[SessionRow]:
 
 
 def test_sweet_spot_picks_15_over_25():
-    spot = m.sweet_spot([r for r in crafted(14, 16) if r.planned_s != 600])
+    spot = sweet_spot([r for r in crafted(14, 16) if r.planned_s != 600])
     assert spot.bucket == "15" and spot.mean == 4.5
     assert spot.samples == {"15": 16, "20-25": 16} and spot.confidence == "high"
     assert spot.text == "Sweet spot: 15 min — energy 4.5 after 16 rated sessions (high confidence)"
 
 
 def test_sweet_spot_declines_with_too_few_days_or_ratings():
-    spot = m.sweet_spot(crafted(13, 16))
+    spot = sweet_spot(crafted(13, 16))
     assert spot.bucket is None and spot.days_missing == 1 and spot.text == "Sweet spot: 1 more day of data"
     thin = [r for r in crafted(14, 4) if r.planned_s == 900] + [_rated(d, 25, 2) for d in range(14)]
-    spot = m.sweet_spot(thin)  # 15 min: only 4 ratings -> one bucket able, nothing to compare
+    spot = sweet_spot(thin)  # 15 min: only 4 ratings -> one bucket able, nothing to compare
     assert spot.bucket is None and spot.samples == {"15": 4, "20-25": 14}
     assert "rate at least 5 sessions in 2 different lengths" in spot.text
-    assert m.sweet_spot([]).days_missing == 14
+    assert sweet_spot([]).days_missing == 14
 
 
 def test_sweet_spot_confidence_words():
-    few = m.sweet_spot(crafted(14, 6))  # 15 min (6 ratings) against 10 min (14 ratings, 3.0)
+    few = sweet_spot(crafted(14, 6))  # 15 min (6 ratings) against 10 min (14 ratings, 3.0)
     assert (few.bucket, few.confidence, few.samples["15"]) == ("15", "low", 6)
-    assert m.sweet_spot(crafted(14, 8)).confidence == "medium"
+    assert sweet_spot(crafted(14, 8)).confidence == "medium"
 
 
 def test_peak_hours_and_ranges():

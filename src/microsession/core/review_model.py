@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from microsession.core import metrics as m
-from microsession.core.metrics import DayFigures, Figures, Mean, SessionRow, SweetSpot, TaskRow, TypeFigures
+from microsession.core.metrics import DayFigures, Figures, Mean, SessionRow, TaskRow, TypeFigures
+from microsession.core.sweet_spot import SweetSpot, sweet_spot
 
 BEFORE_WEEKS = 4
 ENERGY_WEEKS = 12
@@ -110,7 +111,7 @@ def build_review(week_start: date, rows: Sequence[SessionRow], tasks: Sequence[T
     by_hour = m.energy_by_hour(energy_rows)
     types = m.by_task_type(energy_rows, tasks, week_start - timedelta(weeks=BEFORE_WEEKS), end, offset_s)
     never = m.never_finished(types)
-    sweet = m.sweet_spot(energy_rows)
+    sweet = sweet_spot(energy_rows)
     review = Review(
         week_start=week_start, days=m.per_day(this, week_start, 7), before_per_day=before_per_day,
         week=week, before=before, energy_by_bucket=m.energy_by_bucket(energy_rows), energy_by_hour=by_hour,
