@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from microsession.store import db
@@ -100,6 +101,21 @@ def test_texts_heat_map_and_navigation(qtbot, conn):
     assert window.bars_caption.text() == "Sessions per day"  # no weeks before to average
     window.next_button.click()
     assert window.weeks_back == 0 and window.sentence.text().startswith("9 sessions")
+
+
+def test_keyboard(qtbot, conn):
+    window = open_window(qtbot, conn, dark_palette())
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts work in the active window
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert window.weeks_back == 1
+    qtbot.keyClick(window, Qt.Key.Key_Left)  # the first week with data: stays
+    assert window.weeks_back == 1
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.weeks_back == 0
+    assert window.bars.accessibleName().startswith("Sessions per day: Monday 2, Tuesday 1, Wednesday 3")
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isVisible()
 
 
 def test_export_png(qtbot, conn, tmp_path):

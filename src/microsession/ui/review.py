@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -110,6 +111,13 @@ class ReviewWindow(QWidget):
             layout.addWidget(label)
         layout.addStretch(1)
         layout.addLayout(bottom)
+        # keyboard: Left / Right step through weeks, Ctrl+S exports, Escape closes
+        for keys, slot in ((Qt.Key.Key_Left, self.prev_button.click), (Qt.Key.Key_Right, self.next_button.click),
+                           (QKeySequence.StandardKey.Save, self._export_clicked), (Qt.Key.Key_Escape, self.close)):
+            QShortcut(QKeySequence(keys), self, slot)
+        self.prev_button.setToolTip("Previous week (Left)")
+        self.next_button.setToolTip("Next week (Right)")
+        self.export_button.setToolTip("Save this window as a PNG image (Ctrl+S)")
         self.resize(640, 640)
         self.show_week(0)
 
@@ -156,6 +164,8 @@ class ReviewWindow(QWidget):
         self.bars_caption.setText("Sessions per day" + (
             f" (grey: average of the {n} week{'s' if n != 1 else ''} before)" if n else ""))
         self.bars.set_data([d.completed for d in r.days], r.before_per_day)
+        self.bars.setAccessibleName("Sessions per day: " + ", ".join(
+            f"{d.day:%A} {d.completed}" for d in r.days))
         self.heat.set_data({k: (v.mean, v.n) for k, v in r.energy_heat.items() if v.n})
         self.lengths.set_data([(m.BUCKET_LABELS[b], v.mean, v.n) for b, v in r.energy_by_bucket.items()],
                               m.BUCKET_LABELS.get(r.sweet.bucket or ""))
