@@ -17,12 +17,15 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from microsession.core.ids import new_id
 from microsession.store import db
 
-ZONE = ZoneInfo("Europe/Berlin")
+try:
+    ZONE = ZoneInfo("Europe/Berlin")
+except ZoneInfoNotFoundError:  # no tzdata on this machine: a fixed offset (no DST changes)
+    ZONE = timezone(timedelta(hours=1))
 TYPES = ("communication", "brainstorming", "reviewing-editing", "learning-practice", "admin", "creative",
          "research", "social-media")
 LENGTHS = (5, 10, 15, 15, 20, 25, 25)

@@ -27,10 +27,14 @@ def _load(relative: str):
 
 STORE_TESTS = _load("store/test_metrics_store.py")
 
+# Berlin as a POSIX rule (CET, CEST from the last Sunday of March 02:00 to the last Sunday of
+# October 03:00): needs no tzdata on the machine.
+BERLIN_TZ = "CET-1CEST,M3.5.0,M10.5.0/3"
+
 
 @pytest.fixture
 def berlin(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.setenv("TZ", BERLIN_TZ)
     time.tzset()
     yield
     monkeypatch.undo()
@@ -130,7 +134,7 @@ def test_stats_process_imports_no_qt(data):
     code = ("import sys; from microsession.cli import main; rc = main(['stats', '--json', '--date', '2026-03-29']);"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler')];"
             "print(bad, file=sys.stderr); sys.exit(rc or (1 if bad else 0))")
-    env = dict(os.environ, MICROSESSION_DATA_DIR=str(data), TZ="Europe/Berlin")
+    env = dict(os.environ, MICROSESSION_DATA_DIR=str(data), TZ=BERLIN_TZ)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sessions"] == 7

@@ -30,10 +30,14 @@ H = STORE_TESTS.H
 EXTRA = [(datetime(2026, 3, 25, 15, 0), H.CET, "micro", 15, 900, "completed", 5, False, None),
          (datetime(2026, 3, 25, 16, 0), H.CET, "micro", 15, 900, "completed", 4, False, None)]
 
+# Berlin as a POSIX rule (CET, CEST from the last Sunday of March 02:00 to the last Sunday of
+# October 03:00): needs no tzdata on the machine.
+BERLIN_TZ = "CET-1CEST,M3.5.0,M10.5.0/3"
+
 
 @pytest.fixture
 def berlin(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.setenv("TZ", BERLIN_TZ)
     time.tzset()
     yield
     monkeypatch.undo()
