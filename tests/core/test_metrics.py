@@ -133,6 +133,31 @@ def test_review_model_against_the_weeks_before():
     assert r.peaks == []  # no hour has 3 rated sessions
 
 
+def _week_of(minutes: int, n: int, interrupted: int, energy=None, day0: int = 0) -> list[SessionRow]:
+    base = m.day_start_s(WEEK) + 9 * 3600
+    return [SessionRow("micro", minutes * 60.0, base + (day0 + i % 7) * 86400 + i * 60, minutes * 60.0, "completed",
+                       energy, i < interrupted) for i in range(n)]
+
+
+def test_suggestions_from_interruptions_and_breaks():
+    r = build_review(WEEK, _week_of(25, 6, 2), [], CEST, WEEK)
+    assert r.suggestions == ["2 of 6 sessions were interrupted: try shorter ones (15 min instead of 25).",
+                             "0 breaks for 6 sessions: a break is a reset, not lost time."]
+    assert build_review(WEEK, _week_of(10, 6, 2), [], CEST, WEEK).suggestions[0].endswith("(5 min instead of 10).")
+    assert "even the short ones" in build_review(WEEK, _week_of(5, 6, 2), [], CEST, WEEK).suggestions[0]
+    assert build_review(WEEK, _week_of(25, 7, 2), [], CEST, WEEK).suggestions[:1] == [
+        "0 breaks for 7 sessions: a break is a reset, not lost time."]  # 2 of 7 < 30 %: no advice
+
+
+def test_suggestion_from_the_sweet_spot():
+    # 12 weeks back: 14+ days of 15-min sessions at energy 5 (8 of them) and 25-min ones at 3 (20)
+    rows = [r._replace(local_s=r.local_s - 8 * 7 * 86400) for r in _week_of(15, 8, 0, energy=5)]
+    rows += [r._replace(local_s=r.local_s - 7 * 7 * 86400) for r in _week_of(25, 20, 0, energy=3)]
+    r = build_review(WEEK, rows, [], CEST, WEEK - timedelta(weeks=8))
+    assert (r.sweet.bucket, r.sweet.confidence) == ("15", "medium")
+    assert r.suggestions == ["Your energy stays highest after 15 min sessions; you mostly chose 20–25 min."]
+
+
 def test_review_needs_a_monday():
     with pytest.raises(ValueError):
         build_review(WEEK + timedelta(days=1), ROWS, TASK_ROWS, CEST, None)

@@ -127,10 +127,13 @@ def suggestions(review: Review, this_week: Sequence[SessionRow], labels: dict[st
     w = review.week
     if w.counted >= INTERRUPTED_MIN_SESSIONS and (w.interruption_rate or 0) >= INTERRUPTED_SHARE:
         lengths = sorted(r.planned_s for r in this_week if r.is_focus and r.kind != "deep")
-        usual = round(lengths[len(lengths) // 2] / 60) if lengths else 15
-        shorter = 5 if usual <= 10 else 10 if usual <= 15 else 15
-        out.append(f"{w.interrupted} of {w.counted} sessions were interrupted: try shorter ones "
-                   f"({shorter} min instead of {usual}).")
+        usual = round(lengths[len(lengths) // 2] / 60) if lengths else 15  # the median micro length
+        head = f"{w.interrupted} of {w.counted} sessions were interrupted"
+        if usual > 5:
+            shorter = 5 if usual <= 10 else 10 if usual <= 15 else 15
+            out.append(f"{head}: try shorter ones ({shorter} min instead of {usual}).")
+        else:
+            out.append(f"{head}, even the short ones: a quieter place or time may help more than length.")
     for slug in review.never_finished:
         name = labels.get(slug) or slug.replace("-", " ")
         out.append(f"No {name} task got finished in {review.types[slug].sessions} sessions over five weeks: "
