@@ -140,6 +140,40 @@ def test_unreadable_rows_are_left_out(conn):
     assert store.review(conn, H.NOW, H.CEST).week.sessions == 7
 
 
+def test_sessions_written_by_the_app(tmp_path, monkeypatch):
+    """Rows as the engine and the journal write them (offsets from the OS zone) read back right."""
+    from microsession.core.clock import FakeClock
+    from microsession.core.events import Kind
+    from microsession.core.logbook import SessionLog
+    from microsession.core.session import Engine
+    from microsession.journal import Journal
+
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")  # Berlin as a POSIX rule
+    time.tzset()
+    try:
+        c = db.connect(tmp_path / "app.sqlite3")
+        clock = FakeClock(datetime(2026, 3, 28, 22, 50, tzinfo=timezone.utc))  # Sat 23:50 CET
+        engine, journal = Engine(clock), Journal(c)
+        for minutes, log in ((25, SessionLog("", "", 4, False, True)), (10, None)):
+            [started] = engine.start(minutes * 60, Kind.MICRO)
+            journal.record([started])
+            clock.advance(minutes * 60)
+            journal.record(engine.tick())
+            if log is not None:
+                journal.add_log(started.session.id, log, clock.now_utc())
+            engine.skip_break()
+            clock.advance(60)
+        rows = store.sessions_between(c, date(2026, 3, 28), date(2026, 3, 30))
+        focus = [r for r in rows if r.kind != "break"]
+        assert [(r.day, r.hour, r.energy, bool(r.interrupted)) for r in focus] == [
+            (date(2026, 3, 28), 23, 4, True), (date(2026, 3, 29), 0, None, False)]  # 00:16 CET
+        assert store.today_count(c, clock.now_utc(), 3600) == 1  # Sunday in Berlin
+        c.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_empty_database(tmp_path):
     c = db.connect(tmp_path / "empty.sqlite3")
     review = store.review(c, H.NOW, H.CEST)
