@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from app_runner import RunningApp
@@ -59,10 +60,23 @@ def test_task_session_popup_and_resume_card(desktop: Desktop, tmp_path: Path) ->
     pick(app, "Start on task")  # the task worked on last is first now
     again = app.wait("session_started", kind="micro", where=lambda r: r["id"] != started["id"])
     assert again["task_id"] == started["task_id"]
-    app.wait("resume_card", task_id=started["task_id"])
-    desktop.wait_for(lambda: desktop.window_geometry(desktop.window_ids("^Micro-Session$")[0])[3] > 200,
-                     what="the ring with its resume card")
+    card = app.wait("resume_card", task_id=started["task_id"])
+    assert card["text"] == "Last time: stopped at the second paragraph · Next: ask about the deadline"
+    ring = desktop.wait_for(lambda: [w for w in desktop.window_ids("^Micro-Session$")
+                                     if desktop.window_geometry(w)[3] > 200], what="the ring with its resume card")[0]
+    x, y, w, h = desktop.window_geometry(ring)
+    shot = desktop.screenshot(tmp_path / "resume-card.png")
+    below_ring = colours(shot, x + 10, y + 185, w - 20, h - 195)
+    assert below_ring > 10, f"no text under the ring ({below_ring} colours)"  # antialiased text: many
     shoot(desktop, tmp_path, "resume-card.png")
+
+    app.menu("t")  # "&Tasks…": the task window
+    window = desktop.wait_for(lambda: desktop.window_ids("Tasks"), what="the task window")[0]
+    desktop.wait_for(lambda: desktop.focused_window() == window, what="the task window's focus")
+    desktop.type_text("Plan the week @Home / Planning")
+    desktop.key("Return")
+    desktop.wait_for(lambda: "Plan the week" in app.cli("tasks", "list").stdout, what="the new task in the file")
+    shoot(desktop, tmp_path, "task-window.png")
     assert app.quit() == 0
     with app.db() as conn:
         rows = conn.execute("SELECT task_id FROM sessions WHERE kind = 'micro' ORDER BY started_utc").fetchall()
@@ -70,12 +84,22 @@ def test_task_session_popup_and_resume_card(desktop: Desktop, tmp_path: Path) ->
 
 
 def test_a_stack_runs_through_by_itself(desktop: Desktop, tmp_path: Path) -> None:
-    app = RunningApp(desktop, tmp_path, scale=300)  # 45 minutes of stack in 9 seconds
+    app = RunningApp(desktop, tmp_path, scale=100)  # 45 minutes of stack in 27 seconds
     pick(app, "Stack")  # the first stack: "Research → Write → Edit"
     first = app.wait("stack_started")
     assert first["steps"] == 5
-    app.wait("session_started", stack_position=2, timeout=30)
-    shoot(desktop, tmp_path, "stack-step.png")
+    for position, energy in ((0, 3), (2, 4), (4, 5)):  # each focus step's short popup, by keys
+        step = app.wait("session_started", stack_position=position, timeout=30)
+        if position == 2:
+            shoot(desktop, tmp_path, "stack-step.png")
+        app.wait("popup_shown", id=step["id"], timeout=30)
+        popup = desktop.wait_for(lambda: desktop.window_ids("Session log"), what="the popup")[0]
+        x, y, w, h = desktop.window_geometry(popup)
+        desktop.click(x + w // 2, y + 20)  # on the heading: the window takes the keyboard
+        desktop.wait_for(lambda: desktop.focused_window() == popup, what="popup focus")
+        desktop.type_text(f"after step {position + 1}")
+        desktop.key(f"alt+{energy}", "Return")
+        app.wait("log_saved", session_id=step["id"])
     ended = app.wait("stack_ended", run_id=first["run_id"], timeout=60)
     assert ended["outcome"] == "completed"
     assert app.quit() == 0
@@ -87,3 +111,14 @@ def test_a_stack_runs_through_by_itself(desktop: Desktop, tmp_path: Path) -> Non
                                          (2, "micro", 900.0, "completed"), (3, "break", 300.0, "completed"),
                                          (4, "micro", 600.0, "completed")]
     assert run["outcome"] == "completed" and run["ended_utc"]
+    with app.db() as conn:
+        logs = conn.execute("SELECT s.stack_position, l.next_step, l.energy FROM session_logs l"
+                            " JOIN sessions s ON s.id = l.session_id ORDER BY s.stack_position").fetchall()
+    assert [tuple(r) for r in logs] == [(0, "after step 1", 3), (2, "after step 3", 4), (4, "after step 5", 5)]
+
+
+def colours(png: Path, x: int, y: int, w: int, h: int) -> int:
+    """How many distinct colours a region of a screenshot holds (imagemagick's own convert)."""
+    out = subprocess.run(["/usr/bin/convert", str(png), "-crop", f"{w}x{h}+{x}+{y}", "+repage",
+                          "-format", "%k", "info:"], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())

@@ -50,5 +50,6 @@ def stacks(shell: Shell) -> list[Pick]:
 def windows(shell: Shell) -> list[Pick]:
     if shell.conn is None:
         return []
-    return [("Tasks…", lambda: shell.open_window("tasks")), ("Projects…", lambda: shell.open_window("projects")),
-            ("Stacks…", lambda: shell.open_window("stacks"))]
+    # & marks the key that opens each from the open menu (t, p, k)
+    return [("&Tasks…", lambda: shell.open_window("tasks")), ("&Projects…", lambda: shell.open_window("projects")),
+            ("Stac&ks…", lambda: shell.open_window("stacks"))]

@@ -185,4 +185,4 @@ class Starts(QObject):
             if ring is not None:
                 ring.set_note(text)
         if text:
-            trace("resume_card", task_id=info.task_id)
+            trace("resume_card", task_id=info.task_id, text=text)

@@ -240,7 +240,7 @@ class Shell(QObject):
                     [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
         self.popup.ask(ended, near, tasks=self.starts.tasks_of(ended.session),
-                       interrupted=ended.session.id in self.c.interrupted, step=step if in_stack else "")
+                       interrupted=ended.session.id in self.c.interrupted, step=step)
         trace("popup_shown", id=ended.session.id)
 
     def on_break_ended(self, ended: Ended) -> None:
