@@ -10,6 +10,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from microsession.core.clock import Clock, ScaledClock, SystemClock
@@ -26,7 +27,10 @@ from microsession.store import db, sessions, stack_runs
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui.controller import Controller
+from microsession.ui.reminders import Reminders
 from microsession.ui.shell import Shell
+
+START_CHECKS_DELAY_MS = 3000
 
 
 def time_scale() -> float:
@@ -126,5 +130,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     controller.wake()  # arm the timer for a resumed session
     for note in notes:
         shell.tell(note)
+    reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review)
+    QTimer.singleShot(START_CHECKS_DELAY_MS, reminders.check)  # after start-up: nothing is due in a hurry
+    shell.reminders = reminders
     trace("ready")
     return Running(shell, journal, conn)

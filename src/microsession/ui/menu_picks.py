@@ -50,6 +50,6 @@ def stacks(shell: Shell) -> list[Pick]:
 def windows(shell: Shell) -> list[Pick]:
     if shell.conn is None:
         return []
-    # & marks the key that opens each from the open menu (t, p, k)
+    # & marks the key that opens each from the open menu (t, p, k, r)
     return [("&Tasks…", lambda: shell.open_window("tasks")), ("&Projects…", lambda: shell.open_window("projects")),
-            ("Stac&ks…", lambda: shell.open_window("stacks"))]
+            ("Stac&ks…", lambda: shell.open_window("stacks")), ("Weekly &review…", lambda: shell.open_window("review"))]

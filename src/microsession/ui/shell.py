@@ -22,6 +22,7 @@ from microsession.ui import menu as menus
 from microsession.ui import menu_picks as picks
 from microsession.ui import windows
 from microsession.ui.controller import Controller
+from microsession.ui.habit import HabitLoop
 from microsession.ui.palette import is_dark
 from microsession.ui.session_starts import Starts
 from microsession.ui.tray import Tray
@@ -49,8 +50,10 @@ class Shell(QObject):
         self.menu = QMenu()
         self.starts = Starts(controller, conn, self.show_ring, lambda: self._ring)
         self._windows: dict[str, QWidget] = {}
+        self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
+            status_lines=self.habit.status_lines,
             on_task=lambda: picks.tasks(self), batches=lambda: picks.batches(self),
             stacks=lambda: picks.stacks(self), windows=lambda: picks.windows(self))
         self._shell_actions = shell_actions
@@ -308,17 +311,47 @@ class Shell(QObject):
             self._told_silent = True
             self.tell(self._chime.reason)
 
-    def tell(self, message: str) -> None:
-        """One calm sentence, in its own notification (the timer's own is never replaced)."""
-        trace("notice", message=message)
+    @property
+    def notices(self) -> Notifier:
+        """The second notifier: one-off notices and offers (the timer's own is never replaced)."""
         if self._notices is None:
             from microsession.ui.notify import make_notifier
 
             self._notices = make_notifier(self.tray.icon if self.tray else None, self)
-        if self._notices.backend != "none":
-            self._notices.notify("Micro-Session", message)
+            self._notices.action_invoked.connect(self.on_notice_action)
+        return self._notices
+
+    def tell(self, message: str) -> None:
+        """One calm sentence, in its own notification."""
+        trace("notice", message=message)
+        if self.notices.backend != "none":
+            self.notices.notify("Micro-Session", message)
         else:
             print(f"microsession: {message}", file=sys.stderr)
+
+    def offer(self, title: str, body: str, actions: list[tuple[str, str]]) -> None:
+        """A question the user may answer later, or never (the daily goal, a suggestion)."""
+        trace("offer", title=title)
+        self.notices.notify(title, body, actions)
+
+    def on_notice_action(self, key: str) -> None:
+        trace("notice_action", key=key)
+        self.notices.close()
+        if key.startswith("goal_"):
+            self.habit.answer(key)
+        elif key == "review":
+            self.open_window("review")
+
+    def remind_review(self) -> None:
+        self.offer("Weekly review", "Your week in a minute: sessions, focus, and what works for you.",
+                   [("review", "Open the review")])
+
+    def acknowledge(self, text: str) -> None:
+        """A calm line after a completed session: in the tooltip, never a pop-up of its own."""
+        trace("acknowledged", text=text)
+        if self.tray is not None:
+            self.tray.note = text
+            self.tray.refresh()
 
     def remember_ring_place(self, pos) -> None:
         if self.conn is None:

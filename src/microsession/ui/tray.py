@@ -24,6 +24,7 @@ class Tray(QObject):
         self.icon.activated.connect(self._activated)
         self._key: tuple | None = None
         self._tip = ""
+        self.note = ""  # a calm line for the tooltip while no session runs ("Session 3 of 3 done today")
         self.redraws = 0  # how often the picture was redrawn (tests, benchmarks)
         controller.refreshed.connect(self.refresh)
         controller.changed.connect(self.refresh)
@@ -45,6 +46,8 @@ class Tray(QObject):
             self.redraws += 1
             self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark))
         tip = "Micro-Session — " + (f"{snap.title} · {minutes_text(snap.remaining_s)} left" if running else snap.title)
+        if not running and self.note:
+            tip += f" · {self.note}"
         if tip != self._tip:
             self._tip = tip
             self.icon.setToolTip(tip)

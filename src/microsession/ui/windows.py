@@ -36,4 +36,8 @@ def build(name: str, shell: Shell) -> QWidget:
         window = StackEditor(conn)
         window.start_stack_requested.connect(lambda stack: shell.try_start(shell.start_stack, stack))
         return window
+    if name == "review":
+        from microsession.ui.review import ReviewWindow
+
+        return ReviewWindow(conn, now)
     raise ValueError(f"no window {name!r}")
