@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from microsession import control_client as client
+from microsession import control_instance as instance
 from microsession import control_protocol as protocol
 
 NOT_RUNNING = "Micro-Session is not running"
@@ -177,46 +179,72 @@ def test_a_stale_socket_file_means_not_running_and_is_replaced(tmp_path, runtime
     dead.bind(str(path))
     dead.close()  # what a kill -9 leaves: the file, nobody behind it
     assert path.exists() and client.send(folder, {"cmd": "status"}) is None
-    claimed = client.claim(folder)
-    assert claimed is not None and path.stat().st_mode & 0o777 == 0o600
+    claimed = instance.claim(folder)
+    assert claimed is not None and not path.exists()  # removed at once: nobody is sent there
+    claimed.listen()
+    assert stat.S_ISSOCK(path.stat().st_mode) and path.stat().st_mode & 0o777 == 0o600
     claimed.close()
     assert not path.exists()
 
 
 def test_the_lock_holder_is_the_instance_until_it_closes(tmp_path, runtime):
     folder = tmp_path / "data"
-    first = client.claim(folder)
-    assert first is not None
+    first = instance.claim(folder)
+    assert first is not None and instance.locked_by_another(folder)
     with pytest.raises(client.ControlError, match="does not answer"):
-        client.claim(folder, timeout=0.3)  # locked, listening, but nobody answers here
+        instance.claim(folder, timeout=0.3)  # locked, no socket yet: still starting
+    first.listen()
+    with pytest.raises(client.ControlError, match="does not answer"):
+        instance.claim(folder, timeout=0.3)  # locked, listening, but nobody answers here
     first.close()
-    again = client.claim(folder)
+    assert not instance.locked_by_another(folder)
+    again = instance.claim(folder)
     assert again is not None
     again.close()
 
 
+def test_accept_and_peer_on_plain_descriptors(tmp_path, runtime):
+    claimed = instance.claim(tmp_path / "data")
+    claimed.listen()
+    try:
+        assert instance.accept_unix(claimed.listen_fd) is None  # nobody waits: no blocking
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+            peer.connect(str(claimed.path))
+            fd = instance.accept_unix(claimed.listen_fd)
+            try:
+                assert instance.peer_uid(fd) in (None, os.getuid())
+                peer.sendall(b"hi")
+                assert os.read(fd, 10) == b"hi"
+                assert not os.get_inheritable(fd)
+            finally:
+                os.close(fd)
+    finally:
+        claimed.close()
+
+
 RACER = textwrap.dedent("""
-    import os, sys, time
+    import os, select, sys, time
     from pathlib import Path
-    from microsession import control_client as client
+    from microsession import control_instance as instance
     go = Path(sys.argv[2])
     while not go.exists():
         time.sleep(0.001)
-    claimed = client.claim(Path(sys.argv[1]), timeout=20)
+    claimed = instance.claim(Path(sys.argv[1]), timeout=20)
     if claimed is None:
         print("handed over", flush=True)
         sys.exit(0)
     print("instance", flush=True)
+    claimed.listen()
     end = time.monotonic() + 20
     while time.monotonic() < end and not Path(sys.argv[3]).exists():  # answer as the app would
-        claimed.listener.settimeout(0.1)
-        try:
-            conn, _ = claimed.listener.accept()
-        except TimeoutError:
+        if not select.select([claimed.listen_fd], [], [], 0.1)[0]:
             continue
-        with conn:
-            conn.recv(4096)
-            conn.sendall(b'{"ok": true}\\n')
+        fd = instance.accept_unix(claimed.listen_fd)
+        if fd is not None:
+            os.set_blocking(fd, True)
+            os.read(fd, 4096)
+            os.write(fd, b'{"ok": true}\\n')
+            os.close(fd)
     claimed.close()
 """)
 

@@ -23,7 +23,7 @@ def run(data_dir_arg: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from microsession.resources import ICON_SIZES, icon_png
-    from microsession.control_client import HandedOver, claim_instance
+    from microsession.control_instance import HandedOver, claim_instance
     from microsession.ui.signals import quit_on_signals
 
     try:  # one instance per data folder, decided before any tray icon exists
@@ -49,17 +49,15 @@ def run(data_dir_arg: str | None = None) -> int:
         from microsession.ui.tray_embed import trace_when_embedded
 
         trace_when_embedded(tray_icon)
-    running, control = [], []
+    running = []
 
     def build() -> None:
         from microsession.compose import build
 
         running.append(build(app, tray_icon, data_dir_arg))
-        if claimed is not None:
-            from microsession.ui.control_server import serve
-
-            control.append(serve(claimed, running[0].shell))
         release_free_memory()
+        if claimed is not None:  # after: made before the trim, it kept ~0.2 MB more (measured)
+            serve_when_asked(claimed, running[0].shell)
 
     if tray_icon is not None:
         from microsession.ui.tray_embed import when_shown
@@ -73,6 +71,33 @@ def run(data_dir_arg: str | None = None) -> int:
     if running:
         running[0].close()
     return code
+
+
+def serve_when_asked(claimed, shell) -> None:
+    """Open the control socket; the server's code is loaded by the first command (idle memory)."""
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        claimed.listen()
+    except OSError as exc:
+        print(f"microsession: no control from outside ({exc.strerror or exc})", file=sys.stderr)
+        return
+    if claimed.listen_fd < 0:  # Windows: the server listens itself
+        from microsession.ui.control_server import serve
+
+        serve(claimed, shell)
+        return
+    waiting = QSocketNotifier(claimed.listen_fd, QSocketNotifier.Type.Read, shell)
+
+    def first_command() -> None:
+        waiting.setEnabled(False)
+        waiting.deleteLater()
+        from microsession.ui.control_server import serve
+
+        serve(claimed, shell)  # its own notifier sees the waiting connection at once
+        release_free_memory()
+
+    waiting.activated.connect(first_command)
 
 
 def release_free_memory() -> None:

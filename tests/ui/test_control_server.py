@@ -3,6 +3,7 @@ talked to by clients on threads, as `microsession pause` would from another proc
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from microsession import control_client as client
+from microsession import control_instance as instance
 from microsession import control_protocol as protocol
 from microsession.core.clock import FakeClock
 from microsession.core.session import Engine, State
@@ -46,7 +48,7 @@ def shell(qapp, folder):
 
 @pytest.fixture
 def server(shell, folder):
-    claimed = client.claim(folder)
+    claimed = instance.claim(folder)
     assert claimed is not None
     srv = control_server.serve(claimed, shell)
     yield srv
@@ -166,13 +168,12 @@ def test_quit_answers_first_then_quits(qtbot, shell, server, folder, monkeypatch
 
 
 def test_a_second_claim_is_handed_over_with_show(qtbot, shell, server, folder):
-    assert in_thread(qtbot, lambda: client.claim(folder, timeout=10)) is None  # the server said "ok" to show
+    assert in_thread(qtbot, lambda: instance.claim(folder, timeout=10)) is None  # the server said "ok" to show
     assert shell.ring_visible()
 
 
-def test_the_peer_is_this_user(qtbot, server, folder):
-    def peer_check() -> bool:
-        a, b = socket.socketpair(socket.AF_UNIX)
-        with a, b:
-            return control_server._same_user(a)
-    assert peer_check()
+def test_the_peer_is_this_user():
+    a, b = socket.socketpair(socket.AF_UNIX)
+    with a, b:
+        assert instance.peer_uid(a.fileno()) in (None, os.getuid())
+    assert instance.peer_uid(-1) in (None, -1)  # unknown: refused on Linux

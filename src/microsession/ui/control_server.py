@@ -1,7 +1,8 @@
 """The app's side of the control socket: the commands, answered on the GUI thread.
 
-control_client.claim_instance() made this process the instance (the lock and the listening
-socket) before any tray icon existed; `serve()` answers on it from a QSocketNotifier: nothing
+control_instance.claim_instance() made this process the instance (the lock) before any tray
+icon existed, and app.py loads this module with the first command that comes to the socket
+(idle memory); `serve()` answers on it from a QSocketNotifier: nothing
 runs while no client connects (no polling), reads never block, a client has
 CLIENT_TIMEOUT_MS to send one line of at most MAX_LINE bytes, and a malformed request gets
 an error reply. POSIX uses Python's socket module (QtNetwork costs start-up memory);
@@ -11,14 +12,14 @@ Windows uses QLocalServer with user-only access.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from microsession import control_protocol as protocol
-from microsession.control_client import IS_WINDOWS, MAX_CLIENTS, Claim, pipe_name
+from microsession.control_client import IS_WINDOWS, pipe_name
+from microsession.control_instance import MAX_CLIENTS, Claim, accept_unix, peer_uid
 from microsession.core.session import Action
 from microsession.trace import trace
 
@@ -36,10 +37,13 @@ STARTS = {"task": "start_task", "type": "start_batch", "stack": "start_stack"}
 
 
 def serve(claimed: Claim, shell: Any) -> QObject:
-    """Answer commands for `shell` on the claimed socket (keep the returned object alive)."""
+    """Answer commands for `shell` on the claimed socket (opened here if it is not yet); the
+    server is a child of `shell`. OSError if the socket cannot be opened."""
+    parent = shell if isinstance(shell, QObject) else None
     if IS_WINDOWS:
-        return LocalControlServer(claimed, shell)
-    return ControlServer(claimed, shell)
+        return LocalControlServer(claimed, shell, parent)
+    claimed.listen()
+    return ControlServer(claimed, shell, parent)
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -99,17 +103,17 @@ def _do(shell: Any, message: dict[str, Any]) -> dict[str, Any]:
 
 # --- POSIX: Python sockets on the GUI thread -------------------------------------------------
 class _Client:
-    def __init__(self, sock: socket.socket, notifier: QSocketNotifier, timer: QTimer) -> None:
-        self.sock, self.notifier, self.timer, self.data = sock, notifier, timer, b""
+    def __init__(self, fd: int, notifier: QSocketNotifier, timer: QTimer) -> None:
+        self.fd, self.notifier, self.timer, self.data = fd, notifier, timer, b""
 
 
 class ControlServer(QObject):
     def __init__(self, claimed: Claim, shell: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        assert claimed.listener is not None
+        assert claimed.listen_fd >= 0
         self.claimed, self.shell = claimed, shell
         self._clients: dict[int, _Client] = {}
-        self._notifier = QSocketNotifier(claimed.listener.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier = QSocketNotifier(claimed.listen_fd, QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._accept)
 
     def close(self) -> None:
@@ -120,19 +124,18 @@ class ControlServer(QObject):
     def _accept(self) -> None:
         for _ in range(MAX_CLIENTS):
             try:
-                sock, _addr = self.claimed.listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
+                fd = accept_unix(self.claimed.listen_fd)
             except OSError:
                 return
-            if len(self._clients) >= MAX_CLIENTS or not _same_user(sock):
-                sock.close()
+            if fd is None:
+                return
+            if len(self._clients) >= MAX_CLIENTS or peer_uid(fd) not in (None, os.getuid()):
+                os.close(fd)
                 continue
-            sock.setblocking(False)
-            notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+            notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             timer = QTimer(self)
             timer.setSingleShot(True)
-            client = _Client(sock, notifier, timer)
+            client = _Client(fd, notifier, timer)
             self._clients[id(client)] = client
             notifier.activated.connect(lambda *_a, cl=client: self._read(cl))
             timer.timeout.connect(lambda cl=client: self._drop(cl))
@@ -140,7 +143,7 @@ class ControlServer(QObject):
 
     def _read(self, client: _Client) -> None:
         try:
-            chunk = client.sock.recv(protocol.MAX_LINE + 1 - len(client.data))
+            chunk = os.read(client.fd, protocol.MAX_LINE + 1 - len(client.data))
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -157,12 +160,12 @@ class ControlServer(QObject):
     def _reply(self, client: _Client, line: bytes | None) -> None:
         client.notifier.setEnabled(False)
         if line is None:
-            _drain(client.sock)  # closing on unread bytes would reset the line before it is read
+            _drain(client.fd)  # closing on unread bytes would reset the line before it is read
             reply, quit_after = protocol.error(f"a request is longer than {protocol.MAX_LINE} bytes"), False
         else:
             reply, quit_after = answer(self.shell, line)
         try:
-            client.sock.send(protocol.encode(reply))  # a few hundred bytes: fits the socket buffer
+            os.write(client.fd, protocol.encode(reply))  # a few hundred bytes: fits the socket buffer
         except OSError:
             pass
         self._drop(client)
@@ -174,33 +177,19 @@ class ControlServer(QObject):
             return
         client.timer.stop()
         client.notifier.setEnabled(False)
-        client.sock.close()
+        os.close(client.fd)
         client.notifier.deleteLater()
         client.timer.deleteLater()
 
 
-def _drain(sock: socket.socket, limit: int = 1 << 20) -> None:
+def _drain(fd: int, limit: int = 1 << 20) -> None:
     """Read (and drop) what has arrived already, at most `limit` bytes; never waits."""
     for _ in range(limit // 65536):
         try:
-            if not sock.recv(65536):
+            if not os.read(fd, 65536):
                 return
         except OSError:  # BlockingIOError: nothing more yet
             return
-
-
-def _same_user(sock: socket.socket) -> bool:
-    """The peer runs as this user (Linux: SO_PEERCRED; elsewhere the 0600 file decides)."""
-    peercred = getattr(socket, "SO_PEERCRED", None)
-    if peercred is None:
-        return True
-    import struct
-
-    try:
-        _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i")))
-    except OSError:
-        return False
-    return uid == os.getuid()
 
 
 # --- Windows: QLocalServer, reachable by this user only ---------------------------------------
