@@ -9,8 +9,9 @@ falls on every kind alike), against the floor `python -c pass`:
   the app started offscreen (``QT_QPA_PLATFORM=offscreen``, no tray needed), unless
   ``--no-app``.
 
-Each run gets a fresh, empty data folder and runtime folder. Prints median, p10 and p90 in
-ms and the medians' difference from the floor.
+All runs share one empty data folder and runtime folder, and keep their compiled bytecode
+(PYTHONPYCACHEPREFIX in the work folder), as an installed package does. Prints median, p10
+and p90 in ms and the medians' difference from the floor.
 
 Run: ``python benchmarks/status_time.py [--runs 40]`` (the project venv's Python).
 """
@@ -72,6 +73,10 @@ def main() -> int:
     try:
         idle_env = {**os.environ, "MICROSESSION_DATA_DIR": str(work / "idle-data"), "XDG_RUNTIME_DIR": str(work)}
         idle_env.pop("MICROSESSION_TRACE", None)
+        # Compiled bytecode kept, as an installed package has it (in the work folder: the
+        # source tree is not written to).
+        idle_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        idle_env["PYTHONPYCACHEPREFIX"] = str(work / "pyc")
         kinds: dict[str, tuple[list[str], dict[str, str]]] = {
             "python -c pass (floor)": ([sys.executable, "-c", "pass"], idle_env),
             "python -m microsession status --json, no app": (

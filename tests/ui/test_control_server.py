@@ -177,3 +177,25 @@ def test_the_peer_is_this_user():
     with a, b:
         assert instance.peer_uid(a.fileno()) in (None, os.getuid())
     assert instance.peer_uid(-1) in (None, -1)  # unknown: refused on Linux
+
+
+def test_a_start_that_waits_on_the_preparation_card_says_so(qtbot, qapp, folder, tmp_path):
+    from dataclasses import replace
+
+    folder.mkdir()
+    conn = db.connect(folder / "m.sqlite3")
+    clock = FakeClock()
+    settings = replace(Settings(), preparation=True, preparation_min_minutes=15)
+    shell = Shell(qapp, Controller(Engine(clock), Journal(conn), clock, settings), conn)
+    claimed = instance.claim(folder)
+    srv = control_server.serve(claimed, shell)
+    try:
+        reply = ask(qtbot, folder, "start", minutes=20)
+        assert reply["ok"] and reply["status"]["state"] == "preparing"
+        assert shell.c.engine.state is State.IDLE  # the clock starts when the card is done
+    finally:
+        srv.close()
+        claimed.close()
+        if shell.starts._card is not None:
+            shell.starts._card.hide()
+        conn.close()
