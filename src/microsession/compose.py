@@ -17,9 +17,7 @@ from microsession.core.clock import Clock, ScaledClock, SystemClock
 from microsession.core.events import Ended, Outcome
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.recovery import recover
-from microsession.core import stacks
 from microsession.core.session import Engine
-from microsession.core.stacks import StackRun
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.paths import data_dir, db_path
@@ -50,12 +48,15 @@ def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
         return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]
 
 
-def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock) -> StackRun | None:
+def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock):
     """The stack run whose step the engine resumed, taken up again; other open runs are closed."""
     if conn is None:
         return None
     info, taken = engine.current, None
     for run_id, text in stack_runs.open_runs(conn):
+        from microsession.core import stacks  # only when a run was left open (start-up memory)
+        from microsession.core.stacks import StackRun
+
         if taken is None and info is not None and info.tags.stack_run_id == run_id:
             try:
                 taken = StackRun.resumed(stacks.from_json(json.loads(text)), run_id, info.tags.stack_position, info.id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -68,6 +67,8 @@ def hour_ranges(text: str) -> list[tuple[int, int]]:
 
 def check_command(text: str) -> None:
     """A command line split like a shell would (but never run by one), or empty."""
+    import shlex  # only when a hook command is set: start-up memory
+
     try:
         shlex.split(text)
     except ValueError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -53,6 +52,8 @@ def _check_text(text: str, what: str, limit: int) -> str:
         raise ValueError(f"{what} is empty")
     if len(text) > limit:
         raise ValueError(f"{what} is limited to {limit} characters (got {len(text)})")
+    import unicodedata  # here, not at import: the app's start-up memory
+
     if any(unicodedata.category(ch) == "Cc" for ch in text):
         raise ValueError(f"{what} cannot contain control characters such as line breaks or tabs")
     if any(unicodedata.category(ch) == "Cs" for ch in text):  # e.g. undecodable bytes in argv

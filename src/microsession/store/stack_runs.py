@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from microsession.core.stacks import Stack, to_json
 from microsession.store.sessions import iso
+
+if TYPE_CHECKING:
+    from microsession.core.stacks import Stack
 
 
 def insert(conn: sqlite3.Connection, run_id: str, stack: Stack, started_utc: datetime) -> None:
+    from microsession.core.stacks import to_json
+
     conn.execute(
         "INSERT OR IGNORE INTO stack_runs (id, stack_name, stack_json, started_utc) VALUES (?, ?, ?, ?)",
         (run_id, stack.name, json.dumps(to_json(stack), ensure_ascii=False), iso(started_utc)))

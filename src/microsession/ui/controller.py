@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -21,11 +22,11 @@ from microsession.core.logbook import SessionLog
 from microsession.core.rhythm import BreakRules, Rhythm
 from microsession.core.session import Action, Engine, State
 from microsession.core.settings import Settings
-from microsession.core.stacks import NextAction, Stack, StackRun
 from microsession.journal import Journal
-from microsession.store import stack_runs
-from microsession.store import tasks as task_store
 from microsession.trace import trace
+
+if TYPE_CHECKING:  # loaded when a stack first runs (start-up memory)
+    from microsession.core.stacks import NextAction, Stack, StackRun
 
 ICON_STEPS = 60
 MAX_WAIT_S = 30.0
@@ -98,6 +99,9 @@ class Controller(QObject):
         """Run a stack from its first step; each next step starts by itself."""
         if not self.engine.can(Action.START):
             return
+        from microsession.core.stacks import StackRun
+        from microsession.store import stack_runs
+
         self.stop_stack()
         run = self.run = StackRun(stack, new_id())
         started = self.clock.now_utc()
@@ -136,6 +140,8 @@ class Controller(QObject):
         info = self.engine.current
         if info is None or not info.kind.is_focus:
             return
+        from microsession.store import tasks as task_store
+
         at, interruption_id = self.clock.now_utc(), new_id()
         self.journal.write(lambda c: task_store.record_interruption(c, info.id, at, interruption_id))
         self.interrupted.add(info.id)
@@ -160,6 +166,8 @@ class Controller(QObject):
         now = self.clock.now_utc()
         self.journal.add_log(session_id, log, now)
         if done_task_ids:
+            from microsession.store import tasks as task_store
+
             self.journal.write(lambda c: task_store.set_done(c, done_task_ids, now))
         trace("log_saved", session_id=session_id, done=len(done_task_ids))
 
@@ -288,6 +296,8 @@ class Controller(QObject):
         run, self.run = self.run, None
         if run is None:
             return
+        from microsession.store import stack_runs
+
         outcome = "stopped" if run.stopped or not run.finished else "completed"
         ended = self.clock.now_utc()
         self.journal.write(lambda c: stack_runs.complete(c, run.run_id, outcome, ended))

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 
 from PySide6.QtCore import QObject
 
-from microsession.core import habits
 from microsession.core.clock import local_offset_s
 from microsession.core.events import Ended, Outcome
 from microsession.store import settings as settings_store
@@ -51,6 +50,8 @@ class HabitLoop(QObject):
         """The menu's lines: "Today: 2 / 3", and the streak when there is one."""
         if self.conn is None:
             return []
+        from microsession.core import habits
+
         try:
             from microsession.store import metrics
 
@@ -64,6 +65,8 @@ class HabitLoop(QObject):
     def on_focus_ended(self, ended: Ended) -> None:
         if ended.outcome is not Outcome.COMPLETED or self.conn is None:
             return
+        from microsession.core import habits
+
         try:
             count = self.today_count()
             self._acknowledge(habits.acknowledgement(count, self.c.settings.daily_goal))
@@ -73,6 +76,7 @@ class HabitLoop(QObject):
             pass  # a read that fails costs the user only a friendly line
 
     def _maybe_offer(self) -> None:
+        from microsession.core import habits
         from microsession.store import metrics
 
         today, _ = self._today()
@@ -99,7 +103,9 @@ class HabitLoop(QObject):
             return
         try:
             if key == "goal_up":
-                goal = min(self.c.settings.daily_goal + 1, habits.MAX_GOAL)
+                from microsession.core.habits import MAX_GOAL
+
+                goal = min(self.c.settings.daily_goal + 1, MAX_GOAL)
                 settings_store.save(self.conn, "daily_goal", goal)
                 self.c.set_settings(replace(self.c.settings, daily_goal=goal))
                 trace("goal_raised", goal=goal)

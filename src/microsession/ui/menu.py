@@ -43,10 +43,11 @@ class ShellActions:
 
 def attach(menu: QMenu, controller: Controller, shell: ShellActions) -> None:
     menu.aboutToShow.connect(lambda: fill(menu, controller, shell))
-    fill(menu, controller, shell)
+    fill(menu, controller, shell, first=True)
 
 
-def fill(menu: QMenu, c: Controller, shell: ShellActions) -> None:
+def fill(menu: QMenu, c: Controller, shell: ShellActions, first: bool = False) -> None:
+    """`first`: the fill at start-up, before anyone looks: no lines that read the store."""
     menu.clear()
     snap = c.snapshot()
     status = snap.title if snap.state in (State.IDLE, State.FINISHED) else f"{snap.title} · {minutes_text(snap.remaining_s)} left"
@@ -55,7 +56,7 @@ def fill(menu: QMenu, c: Controller, shell: ShellActions) -> None:
     if snap.step_text:
         status += f" ({snap.step_text})"
     menu.addAction(status).setEnabled(False)
-    for line in shell.status_lines():
+    for line in ([] if first else shell.status_lines()):
         menu.addAction(line).setEnabled(False)
     menu.addSeparator()
 
@@ -74,7 +75,7 @@ def fill(menu: QMenu, c: Controller, shell: ShellActions) -> None:
             sub.aboutToShow.connect(lambda: fill_picks(sub, picks(), empty))
         menu.addMenu(sub)
 
-    suggestion = shell.suggestion()
+    suggestion = [] if first else shell.suggestion()
     for text, slot in suggestion:
         add(text, slot)
     if suggestion:

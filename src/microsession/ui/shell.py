@@ -19,18 +19,16 @@ from microsession.core.session import State
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui import menu as menus
-from microsession.ui import menu_picks as picks
-from microsession.ui import windows
 from microsession.ui.controller import Controller
 from microsession.ui.habit import HabitLoop
 from microsession.ui.palette import is_dark
-from microsession.ui.session_starts import Starts
 from microsession.ui.tray import Tray
 
 if TYPE_CHECKING:
     from microsession.ui.end_popup import EndPopup
     from microsession.ui.notify import Notifier
     from microsession.ui.ring import RingWindow
+    from microsession.ui.session_starts import Starts
 
 NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
 
@@ -48,14 +46,14 @@ class Shell(QObject):
         self._notifier: Notifier | None = None
         self._ring_placed = False
         self.menu = QMenu()
-        self.starts = Starts(controller, conn, self.show_ring, lambda: self._ring)
+        self._starts: Starts | None = None
         self._windows: dict[str, QWidget] = {}
         self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines,
-            on_task=lambda: picks.tasks(self), batches=lambda: picks.batches(self),
-            stacks=lambda: picks.stacks(self), windows=lambda: picks.windows(self))
+            on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
+            stacks=lambda: self._picks("stacks"), windows=lambda: self._picks("windows"))
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
@@ -92,6 +90,15 @@ class Shell(QObject):
             ring.moved.connect(self.remember_ring_place)
             self.render_ring()
         return self._ring
+
+    @property
+    def starts(self) -> Starts:
+        """Starting on tasks, batches and stacks (and the preparation and resume cards)."""
+        if self._starts is None:
+            from microsession.ui.session_starts import Starts
+
+            self._starts = Starts(self.c, self.conn, self.show_ring, lambda: self._ring)
+        return self._starts
 
     def ring_visible(self) -> bool:
         return self._ring is not None and self._ring.isVisible()
@@ -190,10 +197,17 @@ class Shell(QObject):
             self.tell(str(exc)[:1].upper() + str(exc)[1:] + ".")
 
     # --- windows -------------------------------------------------------------------------
+    def _picks(self, what: str) -> list[menus.Pick]:
+        from microsession.ui import menu_picks  # when a menu first opens (start-up memory)
+
+        return getattr(menu_picks, what)(self)
+
     def open_window(self, name: str) -> QWidget:
         """A window built on first use and kept (tasks, projects, stacks, ...)."""
         window = self._windows.get(name)
         if window is None:
+            from microsession.ui import windows
+
             window = self._windows[name] = windows.build(name, self)
         window.show()
         window.raise_()
