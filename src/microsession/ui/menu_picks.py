@@ -45,11 +45,3 @@ def stacks(shell: Shell) -> list[Pick]:
         return []
     return [(f"{st.name} · {minutes_text(st.total_minutes * 60)}", lambda n=st.name: shell.try_start(shell.start_stack, n))
             for st in found]
-
-
-def windows(shell: Shell) -> list[Pick]:
-    if shell.conn is None:
-        return []
-    # & marks the key that opens each from the open menu (t, p, k, r)
-    return [("&Tasks…", lambda: shell.open_window("tasks")), ("&Projects…", lambda: shell.open_window("projects")),
-            ("Stac&ks…", lambda: shell.open_window("stacks")), ("Weekly &review…", lambda: shell.open_window("review"))]

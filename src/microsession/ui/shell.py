@@ -53,7 +53,7 @@ class Shell(QObject):
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines,
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
-            stacks=lambda: self._picks("stacks"), windows=lambda: self._picks("windows"))
+            stacks=lambda: self._picks("stacks"), windows=self._window_picks)
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
@@ -201,6 +201,13 @@ class Shell(QObject):
         from microsession.ui import menu_picks  # when a menu first opens (start-up memory)
 
         return getattr(menu_picks, what)(self)
+
+    def _window_picks(self) -> list[menus.Pick]:
+        if self.conn is None:
+            return []
+        # & marks the key that opens each from the open menu (t, p, k, r)
+        return [(text, lambda n=name: self.open_window(n)) for text, name in (
+            ("&Tasks…", "tasks"), ("&Projects…", "projects"), ("Stac&ks…", "stacks"), ("Weekly &review…", "review"))]
 
     def open_window(self, name: str) -> QWidget:
         """A window built on first use and kept (tasks, projects, stacks, ...)."""
