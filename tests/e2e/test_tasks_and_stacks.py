@@ -8,6 +8,7 @@ when MICROSESSION_SCREENSHOTS=1, which is how the README's pictures are made).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -115,6 +116,12 @@ def test_a_stack_runs_through_by_itself(desktop: Desktop, tmp_path: Path) -> Non
         logs = conn.execute("SELECT s.stack_position, l.next_step, l.energy FROM session_logs l"
                             " JOIN sessions s ON s.id = l.session_id ORDER BY s.stack_position").fetchall()
     assert [tuple(r) for r in logs] == [(0, "after step 1", 3), (2, "after step 3", 4), (4, "after step 5", 5)]
+
+    out = app.cli("stats", "--week", "--json")  # issue 6: the week's figures from the e2e data folder
+    assert out.returncode == 0, out.stderr
+    week = json.loads(out.stdout)
+    assert (week["sessions"], week["focused_minutes"], week["breaks"], week["average_energy"]) == (3, 35.0, 2, 4.0)
+    assert week["sentence"] == "3 sessions, 35 min of focus"
 
 
 def colours(png: Path, x: int, y: int, w: int, h: int) -> int:
