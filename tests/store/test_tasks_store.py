@@ -256,3 +256,17 @@ def test_interruptions_are_recorded_per_session(conn):
     assert store.interruptions_of(conn, sid) == [T0 + timedelta(minutes=3), T0 + timedelta(minutes=7)]
     with pytest.raises(sqlite3.IntegrityError):
         store.record_interruption(conn, "no-such-session", T0)
+
+
+def test_open_counts_by_type_in_the_types_order(tmp_path):
+    from microsession.core.tasks import new_task
+    from microsession.store import db, tasks
+
+    conn = db.connect(tmp_path / "c.sqlite3")
+    now = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    for title, kind in [("a", "research"), ("b", "communication"), ("c", "research"), ("d", "admin")]:
+        tasks.add(conn, new_task(title, kind, 10, now=now))
+    done = new_task("e", "admin", 10, now=now)
+    tasks.add(conn, done)
+    tasks.set_done(conn, [done.id], now)
+    assert tasks.open_counts_by_type(conn) == [("communication", 1), ("admin", 1), ("research", 2)]

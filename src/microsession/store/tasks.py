@@ -102,6 +102,14 @@ def open_of_type(conn: sqlite3.Connection, task_type: str) -> list[Task]:
     return list_tasks(conn, task_type=task_type)
 
 
+def open_counts_by_type(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """(type slug, open tasks) of the types that have open tasks, in the types' order."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT t.task_type, count(*) FROM tasks t LEFT JOIN task_types y ON y.slug = t.task_type"
+        " WHERE t.done = 0 AND t.deleted_utc IS NULL GROUP BY t.task_type"
+        " ORDER BY min(coalesce(y.position, 1000)), t.task_type")]
+
+
 def recent_open(conn: sqlite3.Connection, limit: int = 8) -> list[Task]:
     """Open tasks, the one with the latest session first; never-started ones after, newest first."""
     rows = conn.execute(

@@ -49,11 +49,8 @@ class Starts(QObject):
         """(slug, label, open tasks) of each type that has open tasks."""
         if self.conn is None:
             return []
-        counts: dict[str, int] = {}
-        for task in task_store.list_tasks(self.conn):
-            counts[task.task_type] = counts.get(task.task_type, 0) + 1
         labels = {t.slug: t.label for t in task_store.list_types(self.conn)}
-        return [(slug, labels.get(slug) or type_label(slug), n) for slug, n in counts.items()]
+        return [(slug, labels.get(slug) or type_label(slug), n) for slug, n in task_store.open_counts_by_type(self.conn)]
 
     def stacks(self) -> list[Stack]:
         if self.conn is None:
