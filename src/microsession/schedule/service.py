@@ -1,0 +1,221 @@
+"""The trigger service: APScheduler's QtScheduler running the enabled rules' jobs.
+
+Jobs run on the scheduler's worker thread and only emit a Qt signal (queued to the main
+thread); everything else (the store, the offer, the user) happens on the main thread.
+Back-at-the-desk rules poll an idle source every POLL_S seconds, only while such a rule is
+enabled. A rule that fires during a focus session waits for the break or is dropped
+(rule.when_busy). Missed while asleep or closed: one catch-up within GRACE_S (coalesce).
+
+Loaded only when a rule is enabled (start_if_needed), after the tray icon is up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from apscheduler.schedulers.qt import QtScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
+
+from microsession.core import energy
+from microsession.core.clock import Clock
+from microsession.core.settings import Settings
+from microsession.core.triggers import NOT_AVAILABLE, AwayWatch, BackAtDesk, Offer, Rule
+from microsession.schedule import idle as idle_mod
+from microsession.schedule.calendar import CalendarSource
+from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
+from microsession.store import settings as settings_store
+from microsession.store import tasks as task_store
+from microsession.store import triggers as store
+
+POLL_S = 30  # idle time is read this often while a back-at-the-desk rule is on
+MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop during suspend)
+
+
+class _Scheduler(QtScheduler):
+    """QtScheduler with one owned, cancellable QTimer (PySide6's singleShot returns None, so
+    the stock one cannot stop its previous timer) that never waits more than MAX_WAIT_S."""
+
+    def __init__(self, parent: QObject, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._qtimer = QTimer(parent)
+        self._qtimer.setSingleShot(True)
+        self._qtimer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._qtimer.timeout.connect(self._process_jobs)
+
+    def _start_timer(self, wait_seconds):
+        self._qtimer.stop()
+        if wait_seconds is not None:
+            self._qtimer.start(max(0, min(int(wait_seconds * 1000), MAX_WAIT_S * 1000)))
+
+    def _stop_timer(self):
+        self._qtimer.stop()
+
+
+class TriggerService(QObject):
+    suggested = Signal(object)  # an Offer, on the main thread
+    problems_changed = Signal()
+    _fired = Signal(str)  # rule id, from a job on the worker thread
+    _idle_read = Signal(object)  # seconds or None, from the poll job
+
+    def __init__(self, conn: sqlite3.Connection, clock: Clock, is_focus_running: Callable[[], bool], *,
+                 tz: tzinfo | None = None, settings: Callable[[], Settings] | None = None,
+                 idle_source: Callable[[], object | None] = idle_mod.system_source,
+                 grace_s: float = GRACE_S, poll_s: float = POLL_S) -> None:
+        super().__init__()
+        self.conn, self.clock, self.is_focus_running = conn, clock, is_focus_running
+        self.tz = tz or local_zone()
+        self._settings = settings
+        self._make_idle, self._idle_source, self._idle_tried = idle_source, None, False
+        self.grace_s, self.poll_s = grace_s, poll_s
+        self.rules: dict[str, Rule] = {}
+        self.problems: dict[str, str] = {}  # rule id -> one line ("broken: …", NOT_AVAILABLE)
+        self.waiting: dict[str, Offer] = {}  # fired during focus, delivered at the break
+        self._watches: dict[str, AwayWatch] = {}
+        self._sources: dict[str, CalendarSource] = {}
+        self._watcher: QFileSystemWatcher | None = None
+        self._fired.connect(self._on_fired)
+        self._idle_read.connect(self._on_idle)
+        self.scheduler = _Scheduler(self, timezone=self.tz, job_defaults={
+            "coalesce": True, "misfire_grace_time": int(grace_s), "max_instances": 1})
+        self.scheduler.start()
+
+    # --- building jobs -------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """(Re)make every job from the enabled rules in the store (call after any rule change)."""
+        self.scheduler.remove_all_jobs()
+        self.rules = {r.id: r for r in store.rules(self.conn, enabled_only=True)}
+        self.problems.clear()
+        self._watches = {}
+        now = self.clock.now_utc()
+        fired = store.last_fired(self.conn)
+        paths = set()
+        for rule in self.rules.values():
+            if isinstance(rule.condition, BackAtDesk):
+                self._watches[rule.id] = AwayWatch(rule.condition.idle_minutes)
+                continue
+            if rule.incomplete():
+                self.problems[rule.id] = rule.incomplete() or ""
+                continue
+            source = None
+            if rule.kind == "calendar":
+                path = rule.condition.path  # type: ignore[union-attr]
+                source = self._sources.get(path) or CalendarSource(path)
+                self._sources[path] = source
+                paths.add(path)
+            trigger = trigger_for(rule, self.tz, source)
+            assert trigger is not None
+            if rule.id not in fired:  # the baseline for a catch-up after the app was closed
+                store.mark_fired(self.conn, rule.id, now)
+            missed = missed_time(trigger, fired.get(rule.id), now, self.grace_s)
+            kwargs = {"next_run_time": missed} if missed is not None else {}
+            self.scheduler.add_job(self._fired.emit, trigger, args=[rule.id], id=rule.id, name=rule.name, **kwargs)
+            if isinstance(trigger, CalendarTrigger):
+                trigger.get_next_fire_time(None, now)  # reads the file now, so a broken one shows
+                if trigger.error:
+                    self.problems[rule.id] = f"broken: {trigger.error}"
+        self._sources = {p: s for p, s in self._sources.items() if p in paths}
+        self._watch_files(paths)
+        if self._watches:
+            source = self._idle()
+            if source is None:
+                for rule_id in self._watches:
+                    self.problems[rule_id] = NOT_AVAILABLE
+                self._watches = {}
+            else:
+                self.scheduler.add_job(self._poll_idle, IntervalTrigger(seconds=self.poll_s, timezone=self.tz),
+                                       id="idle-poll", name="idle poll")
+        self.problems_changed.emit()
+
+    def _idle(self):
+        if not self._idle_tried:
+            self._idle_tried = True
+            self._idle_source = self._make_idle()
+        return self._idle_source
+
+    def _poll_idle(self) -> None:  # worker thread: reads the source, emits, touches nothing else
+        try:
+            value = self._idle_source.idle_seconds() if self._idle_source is not None else None
+        except Exception:  # noqa: BLE001 - e.g. IdleUnavailable: this reading is lost, not the app
+            value = None
+        self._idle_read.emit(value)
+
+    def _watch_files(self, paths: set[str]) -> None:
+        """Re-read a calendar when it changes (an editor's save may replace the file: the
+        folder is watched too)."""
+        if self._watcher is not None:
+            self._watcher.deleteLater()
+            self._watcher = None
+        if not paths:
+            return
+        self._watcher = QFileSystemWatcher(self)
+        for path in paths:
+            for p in (path, str(Path(path).parent)):
+                if Path(p).exists():
+                    self._watcher.addPath(p)
+        self._watcher.fileChanged.connect(self._calendar_changed)
+        self._watcher.directoryChanged.connect(self._calendar_changed)
+
+    def _calendar_changed(self, _path: str) -> None:
+        QTimer.singleShot(500, self, self.rebuild)  # after the editor has finished writing
+
+    # --- firing (main thread) -----------------------------------------------------------------
+
+    def _on_idle(self, idle_s: object) -> None:
+        for rule_id, watch in list(self._watches.items()):
+            if watch.observe(idle_s if isinstance(idle_s, (int, float)) else None):
+                self._on_fired(rule_id)
+
+    def _on_fired(self, rule_id: str) -> None:
+        rule = self.rules.get(rule_id)
+        if rule is None:
+            return  # removed or disabled since the job was queued
+        now = self.clock.now_utc()
+        try:
+            store.mark_fired(self.conn, rule_id, now)
+        except sqlite3.Error:
+            pass  # at worst one catch-up more after a restart
+        offer = self.offer_for(rule, now)
+        if self.is_focus_running():
+            if rule.when_busy == "wait":
+                self.waiting[rule_id] = offer
+            return
+        self.suggested.emit(offer)
+
+    def offer_for(self, rule: Rule, now: datetime) -> Offer:
+        """The rule's suggestion made concrete: the task's title, or a type chosen by energy."""
+        s = rule.suggestion
+        offer = Offer(rule.id, rule.name, s.minutes, s.task_type, s.task_id, None, s.stack, s.label)
+        try:
+            if s.task_id:
+                task = task_store.get(self.conn, s.task_id)
+                if task is not None and task.is_open:
+                    return Offer(rule.id, rule.name, s.minutes, task.task_type, task.id, task.title, None, s.label)
+                return Offer(rule.id, rule.name, s.minutes, s.task_type, None, None, s.stack, s.label)
+            settings = self._settings() if self._settings else Settings.from_values(settings_store.load(self.conn))[0]
+            return energy.resolve(offer, s, now.astimezone(self.tz).hour, settings.peak_hours, settings.valley_hours,
+                                  task_store.list_tasks(self.conn))
+        except sqlite3.Error:
+            return offer
+
+    def focus_ended(self) -> None:
+        """The focus session ended: offer what waited for it (the latest only)."""
+        if not self.waiting:
+            return
+        offers = list(self.waiting.values())
+        self.waiting.clear()
+        self.suggested.emit(offers[-1])
+
+    deliver_waiting = focus_ended
+
+    def next_run(self, rule_id: str) -> datetime | None:
+        job = self.scheduler.get_job(rule_id)
+        return job.next_run_time if job is not None else None
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
