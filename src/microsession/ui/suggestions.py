@@ -1,0 +1,69 @@
+"""The pending suggestion of a fired trigger rule: what the notification and the tray menu show.
+
+One at a time: a new offer replaces the pending one. Start hands it to whoever starts
+sessions (start_requested); Snooze offers it again after N minutes (one single-shot timer,
+only while snoozed); Dismiss drops it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from microsession.core.triggers import Offer
+from microsession.trace import trace
+
+SNOOZE_MINUTES = 10
+
+
+class Suggestions(QObject):
+    offered = Signal(object)  # the Offer just made pending: show a notification
+    changed = Signal()  # pending changed (offered, started, snoozed, dismissed): rebuild menus
+    start_requested = Signal(object)  # the Offer to start now
+
+    def __init__(self, parent: QObject | None = None, *, snooze_ms_per_minute: int = 60_000) -> None:
+        super().__init__(parent)
+        self.pending: Offer | None = None
+        self.snoozed: Offer | None = None
+        self._ms_per_minute = snooze_ms_per_minute  # tests: a minute in a few ms
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self._timer.timeout.connect(self._snooze_over)
+
+    def offer(self, offer: Offer) -> None:
+        """Make an offer pending (replacing any other, a snoozed one too)."""
+        self._timer.stop()
+        self.snoozed = None
+        self.pending = offer
+        trace("suggestion_offered", rule=offer.rule_id)
+        self.offered.emit(offer)
+        self.changed.emit()
+
+    def start(self) -> None:
+        offer = self._take()
+        if offer is not None:
+            self.start_requested.emit(offer)
+
+    def snooze(self, minutes: int = SNOOZE_MINUTES) -> None:
+        offer = self._take()
+        if offer is not None:
+            self.snoozed = offer
+            self._timer.start(max(1, int(minutes * self._ms_per_minute)))
+
+    def dismiss(self) -> None:
+        self._take()
+
+    def menu_text(self) -> str | None:
+        """The tray menu's line for the pending suggestion, or None."""
+        return f"Suggested: {self.pending.text()}" if self.pending is not None else None
+
+    def _take(self) -> Offer | None:
+        offer, self.pending = self.pending, None
+        if offer is not None:
+            self.changed.emit()
+        return offer
+
+    def _snooze_over(self) -> None:
+        offer, self.snoozed = self.snoozed, None
+        if offer is not None:
+            self.offer(offer)
