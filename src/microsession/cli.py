@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
     "stacks": ("microsession.cli_stacks", "list stacks of sessions and breaks (microsession stacks --help)"),
     "stats": ("microsession.cli_stats", "figures of the week, the day or all time (--week, --day, --all, --json)"),
+    "triggers": ("microsession.cli_triggers", "reminder rules that suggest a session (microsession triggers --help)"),
     "start": ("microsession.cli_control", "start a sprint in the running app (launched if needed)"),
     "pause": ("microsession.cli_control", "pause the session"),
     "resume": ("microsession.cli_control", "resume the session"),

@@ -14,15 +14,15 @@ CREATE TABLE triggers (
 );
 
 INSERT INTO triggers (id, name, enabled, kind, condition, suggestion, when_busy, position, created_utc) VALUES
-    ('5eed0000000000000000000000000001', 'Coffee planning', 0, 'time',
+    ('c0ffee00000000000000000000000001', 'Coffee planning', 0, 'time',
      '{"kind": "time", "at": "09:00", "days": [0, 1, 2, 3, 4]}',
      '{"minutes": 5, "task_type": "admin", "task_id": null, "stack": null, "label": "planning", "pick": "energy"}',
      'wait', 1, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
-    ('5eed0000000000000000000000000002', 'After meetings', 0, 'calendar',
+    ('ca1e0d00000000000000000000000002', 'After meetings', 0, 'calendar',
      '{"kind": "calendar", "path": "", "after": 2, "work_from": "08:00", "work_until": "19:00", "days": [0, 1, 2, 3, 4]}',
      '{"minutes": 10, "task_type": "communication", "task_id": null, "stack": null, "label": "", "pick": "energy"}',
      'wait', 2, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')),
-    ('5eed0000000000000000000000000003', 'Back at the desk', 0, 'idle',
+    ('bac4de5c000000000000000000000003', 'Back at the desk', 0, 'idle',
      '{"kind": "idle", "idle_minutes": 15}',
      '{"minutes": 10, "task_type": null, "task_id": null, "stack": null, "label": "", "pick": "light"}',
      'drop', 3, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'));

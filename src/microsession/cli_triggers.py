@@ -1,0 +1,279 @@
+"""`microsession triggers …`: trigger rules from the command line. Imports no Qt.
+
+Input (times, weekdays, the .ics file, the task type) is checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from microsession.cli import CliError, positive_int
+from microsession.core import triggers as core
+from microsession.core.triggers import Rule
+
+MIN_ID_PREFIX = 4
+COMMANDS = ("list", "next", "add", "enable", "disable", "remove")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("triggers", help="reminder rules that suggest a session (list, next, add, enable, disable, remove)")
+    cmds = p.add_subparsers(dest="triggers_command", parser_class=type(p), metavar="{" + ",".join(COMMANDS) + "}")
+    lst = cmds.add_parser("list", help="list the rules")
+    lst.add_argument("--json", action="store_true", help="JSON instead of text")
+    nxt = cmds.add_parser("next", help="the next fire times of the enabled rules")
+    nxt.add_argument("--count", type=positive_int, default=5, metavar="N", help="how many (default 5)")
+    nxt.add_argument("--json", action="store_true", help="JSON instead of text")
+    add = cmds.add_parser("add", help="add a rule; prints its id")
+    add.add_argument("--name", required=True, help="what to call the rule")
+    when = add.add_mutually_exclusive_group(required=True)
+    when.add_argument("--at", metavar="HH:MM", help="at a time of day")
+    when.add_argument("--every", type=positive_int, metavar="MIN", help="every MIN minutes inside --between")
+    when.add_argument("--calendar", metavar="PATH", help="after each event of an .ics file ends")
+    when.add_argument("--idle", type=positive_int, metavar="MIN", help="back at the desk after MIN minutes away")
+    add.add_argument("--days", metavar="DAYS", help="mon-fri (default), mon,wed, daily, weekend")
+    add.add_argument("--between", metavar="HH:MM-HH:MM", help="the window of --every; the working hours of --calendar (default 08:00-19:00)")
+    add.add_argument("--after", type=int, default=2, metavar="MIN", help="minutes after the event's end (--calendar; default 2)")
+    add.add_argument("--minutes", type=positive_int, default=10, metavar="N", help="the suggested session's length (default 10)")
+    add.add_argument("--type", metavar="T", help="the task type to suggest (default: chosen by your energy hours)")
+    add.add_argument("--task", metavar="ID", help="a task to suggest (its id or first characters)")
+    add.add_argument("--stack", metavar="NAME", help="a stack to suggest")
+    add.add_argument("--label", default="", metavar="TEXT", help="what to call the session, e.g. planning")
+    add.add_argument("--when-busy", choices=core.WHEN_BUSY, default="wait", help="during a focus session: wait for the break (default) or drop")
+    add.add_argument("--disabled", action="store_true", help="add it switched off")
+    for name, text in (("enable", "switch a rule on"), ("disable", "switch a rule off"), ("remove", "delete a rule")):
+        cmd = cmds.add_parser(name, help=text)
+        cmd.add_argument("id", help=f"the rule id (or its first {MIN_ID_PREFIX}+ characters)")
+
+
+def run(args: argparse.Namespace) -> int:
+    handlers = {"list": cmd_list, "next": cmd_next, "add": cmd_add, "enable": cmd_switch, "disable": cmd_switch,
+                "remove": cmd_remove}
+    handler = handlers.get(args.triggers_command)
+    if handler is None:
+        raise CliError(f"triggers needs a command: {', '.join(COMMANDS)}")
+    try:
+        return handler(args)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CliError(f"cannot use the data file: {exc}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _open(args: argparse.Namespace, *, create: bool) -> sqlite3.Connection | None:
+    from microsession.cli_tasks import _open as open_db
+
+    return open_db(args, create=create)
+
+
+def _window(text: str) -> tuple[core.HM, core.HM]:
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise ValueError(f"expected a window like 13:00-17:00, not {text[:40]!r}")
+    return core.parse_hm(parts[0]), core.parse_hm(parts[1])
+
+
+def condition_from_args(args: argparse.Namespace) -> core.Condition:
+    """The condition the options describe (ValueError with one line if they do not fit)."""
+    days = core.parse_days(args.days) if args.days is not None else core.WEEKDAYS
+    if args.idle is not None:
+        if args.days is not None or args.between is not None:
+            raise ValueError("--idle takes neither --days nor --between")
+        return core.BackAtDesk(args.idle)
+    if args.at is not None:
+        if args.between is not None:
+            raise ValueError("--between goes with --every or --calendar, not --at")
+        return core.AtTime(core.parse_hm(args.at), days)
+    if args.every is not None:
+        if args.between is None:
+            raise ValueError("--every needs --between HH:MM-HH:MM")
+        return core.Every(args.every, *_window(args.between), days)
+    from pathlib import Path
+
+    from microsession.schedule.calendar import CalendarError, read_calendar
+
+    path = Path(args.calendar).expanduser()
+    try:
+        read_calendar(path)
+    except CalendarError as exc:
+        raise ValueError(str(exc)) from None
+    start, end = _window(args.between) if args.between is not None else (core.WORK_FROM, core.WORK_UNTIL)
+    return core.AfterEvents(str(path.resolve()), args.after, start, end, days)
+
+
+def _suggestion(args: argparse.Namespace, conn: sqlite3.Connection | None) -> core.Suggestion:
+    from microsession.cli_tasks import _known_type, _one_task
+
+    task_type = _known_type(conn, args.type) if args.type is not None else None
+    task_id = _one_task(conn, args.task).id if args.task is not None else None
+    stack = args.stack.strip() if args.stack is not None else None
+    if stack is not None:
+        from microsession.store import stacks
+
+        if conn is None or stack not in stacks.names(conn):
+            raise CliError(f"no stack named {stack!r} (see `microsession stacks list`)")
+    return core.Suggestion(args.minutes, task_type, task_id, stack, args.label.strip())
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from microsession.store import triggers as store
+
+    condition = condition_from_args(args)
+    probe = core.Suggestion(args.minutes, label=args.label.strip())  # checked before any file is touched
+    Rule("0" * 32, args.name.strip(), True, condition, probe, args.when_busy)
+    needs_file = args.task is not None or args.stack is not None or (
+        args.type is not None and args.type.strip().lower() not in _builtin_types())
+    conn = _open(args, create=not needs_file)
+    try:
+        rule = store.new_rule(args.name, condition, _suggestion(args, conn), enabled=not args.disabled,
+                              when_busy=args.when_busy)
+        if conn is None:
+            conn = _open(args, create=True)
+        assert conn is not None
+        store.add(conn, rule, _now())
+    finally:
+        if conn is not None:
+            conn.close()
+    print(rule.id)
+    return 0
+
+
+def _builtin_types() -> set[str]:
+    from microsession.core.tasks import BUILTIN_LABELS, slugify
+
+    return set(BUILTIN_LABELS) | {slugify(label) for label in BUILTIN_LABELS.values()}
+
+
+def _one_rule(conn: sqlite3.Connection | None, given: str):
+    from microsession.store import triggers as store
+
+    text = given.strip().lower()
+    if len(text) < MIN_ID_PREFIX or any(ch not in "0123456789abcdef" for ch in text):
+        raise CliError(f"{given!r} is not a rule id (give at least {MIN_ID_PREFIX} of its hex characters)")
+    found = store.find(conn, text) if conn is not None else []
+    if not found:
+        raise CliError(f"no rule with id {given!r}")
+    if len(found) > 1:
+        raise CliError(f"id {given!r} fits {len(found)} rules; give more characters")
+    return found[0]
+
+
+def cmd_switch(args: argparse.Namespace) -> int:
+    from microsession.store import triggers as store
+
+    on = args.triggers_command == "enable"
+    conn = _open(args, create=False)
+    try:
+        rule = _one_rule(conn, args.id)
+        if on and isinstance(rule, Rule) and rule.incomplete():
+            raise CliError(f"{rule.name} is {rule.incomplete()}")
+        if on and not isinstance(rule, Rule):
+            raise CliError(f"{rule.name} cannot be read ({rule.reason}); remove it and add it again")
+        store.set_enabled(conn, rule.id, on)
+    finally:
+        if conn is not None:
+            conn.close()
+    print(f"{'Enabled' if on else 'Disabled'}: {rule.name}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from microsession.store import triggers as store
+
+    conn = _open(args, create=False)
+    try:
+        rule = _one_rule(conn, args.id)
+        store.remove(conn, rule.id)
+    finally:
+        if conn is not None:
+            conn.close()
+    print(f"Removed: {rule.name}")
+    return 0
+
+
+def _all_rules(args: argparse.Namespace) -> list:
+    from microsession.store import triggers as store
+
+    conn = _open(args, create=False)
+    if conn is None:  # no data file yet: the starting rules a new file would get
+        conn = sqlite3.connect(":memory:")
+        from microsession.store import db
+
+        conn.row_factory = sqlite3.Row
+        db.upgrade(conn)
+    try:
+        return store.list_all(conn)
+    finally:
+        conn.close()
+
+
+def _problem(rule, tz, now) -> str | None:
+    from microsession.schedule import jobs
+
+    if not isinstance(rule, Rule):
+        return f"damaged: {rule.reason}"
+    if rule.kind == "calendar":
+        return jobs.preview(rule, tz, now, 1)[1]
+    return None
+
+
+def rule_json(rule, problem: str | None) -> dict[str, Any]:
+    if not isinstance(rule, Rule):
+        return {"id": rule.id, "name": rule.name, "enabled": False, "problem": problem}
+    return {"id": rule.id, "name": rule.name, "enabled": rule.enabled, "kind": rule.kind,
+            "condition": core.condition_json(rule.condition), "suggestion": core.suggestion_json(rule.suggestion),
+            "when_busy": rule.when_busy, "problem": problem}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from microsession.schedule.jobs import local_zone
+
+    rules, tz, now = _all_rules(args), local_zone(), _now()
+    listed = [(r, _problem(r, tz, now)) for r in rules]
+    if args.json:
+        print(json.dumps([rule_json(r, p) for r, p in listed], indent=2, ensure_ascii=False))
+        return 0
+    if not listed:
+        print("No rules.")
+    for rule, problem in listed:
+        if isinstance(rule, Rule):
+            line = (f"{rule.id[:8]}  {'on ' if rule.enabled else 'off'}  {rule.name}: "
+                    f"{rule.condition.describe()} → {rule.suggestion.describe()}")
+        else:
+            line = f"{rule.id[:8]}  off  {rule.name}"
+        print(line + (f"  [{problem}]" if problem else ""))
+    return 0
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from microsession.schedule import jobs
+
+    tz, now = jobs.local_zone(), _now()
+    upcoming = []
+    for rule in _all_rules(args):
+        if not isinstance(rule, Rule) or not rule.enabled:
+            continue
+        times, problem = jobs.preview(rule, tz, now, args.count)
+        if problem and rule.kind == "calendar":
+            print(f"microsession: {rule.name}: {problem}", file=sys.stderr)
+        upcoming += [(t, rule) for t in times]
+    upcoming.sort(key=lambda item: (item[0].astimezone(timezone.utc), item[1].name))
+    upcoming = upcoming[: args.count]
+    if args.json:
+        print(json.dumps([{"at": t.astimezone(tz).isoformat(), "at_utc": t.astimezone(timezone.utc).isoformat(),
+                           "rule_id": r.id, "name": r.name, "minutes": r.suggestion.minutes,
+                           "suggestion": r.suggestion.describe()} for t, r in upcoming], indent=2, ensure_ascii=False))
+    elif not upcoming:
+        print("Nothing scheduled (no enabled time or calendar rules).")
+    else:
+        for t, r in upcoming:
+            print(f"{t.astimezone(tz).strftime('%a %Y-%m-%d %H:%M')}  {r.name} ({r.suggestion.describe()})")
+    return 0

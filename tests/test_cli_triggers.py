@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from microsession.cli import main
+from microsession.paths import db_path
+from microsession.store import db
+
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+       "DTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    monkeypatch.setenv("MICROSESSION_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TZ", "UTC")
+    return tmp_path / "data"
+
+
+def run(capsys, *argv):
+    code = main(["triggers", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(folder) -> list[tuple]:
+    path = db_path(folder)
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT name, enabled, kind FROM triggers ORDER BY position").fetchall()
+
+
+def test_list_shows_the_three_starting_rules_even_without_a_file(data, capsys):
+    code, out, err = run(capsys, "list")
+    assert code == 0 and err == ""
+    assert [line.split("  ")[2].split(":")[0] for line in out.splitlines()] == [
+        "Coffee planning", "After meetings", "Back at the desk"]
+    assert "[incomplete: choose an .ics calendar file]" in out
+    assert not db_path(data).exists()  # listing wrote nothing
+    _, out, _ = run(capsys, "list", "--json")
+    assert [r["enabled"] for r in json.loads(out)] == [False, False, False]
+
+
+def test_add_enable_next_disable_remove(data, capsys):
+    code, out, err = run(capsys, "add", "--name", "Stand-up", "--at", "10:30", "--days", "daily", "--minutes", "15",
+                         "--type", "Communication")
+    assert code == 0 and err == "" and len(out.strip()) == 32
+    rule_id = out.strip()
+    code, out, _ = run(capsys, "next", "--count", "3", "--json")
+    upcoming = json.loads(out)
+    assert len(upcoming) == 3 and {u["name"] for u in upcoming} == {"Stand-up"}
+    times = [datetime.fromisoformat(u["at"]) for u in upcoming]
+    assert times == sorted(times) and {(t.hour, t.minute) for t in times} == {(10, 30)}
+    assert upcoming[0]["suggestion"] == "15 min · communication"
+    assert run(capsys, "enable", "c0ffee")[1] == "Enabled: Coffee planning\n"
+    _, out, _ = run(capsys, "next", "--count", "10", "--json")
+    assert {u["name"] for u in json.loads(out)} == {"Stand-up", "Coffee planning"}
+    assert run(capsys, "disable", rule_id[:6])[0] == 0
+    assert run(capsys, "remove", rule_id)[1] == "Removed: Stand-up\n"
+    assert rows(data) == [("Coffee planning", 1, "time"), ("After meetings", 0, "calendar"),
+                          ("Back at the desk", 0, "idle")]
+
+
+def test_every_and_calendar_and_idle(data, tmp_path, capsys):
+    cal = tmp_path / "work.ics"
+    cal.write_text(ICS, newline="")
+    assert run(capsys, "add", "--name", "Afternoon", "--every", "90", "--between", "13:00-17:00")[0] == 0
+    assert run(capsys, "add", "--name", "After", "--calendar", str(cal), "--after", "5", "--days", "daily")[0] == 0
+    assert run(capsys, "add", "--name", "Desk", "--idle", "20", "--when-busy", "drop", "--disabled")[0] == 0
+    _, out, _ = run(capsys, "list", "--json")
+    after = [r for r in json.loads(out) if r["name"] == "After"][0]
+    assert after["condition"]["after"] == 5 and after["condition"]["path"] == str(cal.resolve())
+    assert after["problem"] is None
+    _, out, _ = run(capsys, "next", "--count", "40", "--json")
+    assert any(u["name"] == "After" and u["at"].endswith("T10:05:00+00:00") for u in json.loads(out))
+    cal.write_bytes(b"\x00\x01binary")
+    code, out, err = run(capsys, "next")
+    assert code == 0 and "After: broken:" in err and "binary" in err
+    _, out, _ = run(capsys, "list")
+    assert "[broken:" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--at", "25:00"], "expected a time like 09:30"),
+    (["--at", "9:00", "--days", "funday"], "unknown weekday"),
+    (["--calendar", "/no/such/file.ics"], "does not exist"),
+    (["--every", "30"], "--every needs --between"),
+    (["--every", "30", "--between", "17:00-13:00"], "ends before it starts"),
+    (["--at", "9:00", "--every", "5"], "not allowed with"),
+    (["--at", "9:00", "--type", "nosuchtype"], "unknown task type"),
+    (["--at", "9:00", "--task", "abcd"], "no task with id"),
+    (["--at", "9:00", "--stack", "Nope"], "no stack named"),
+    (["--at", "9:00", "--minutes", "500"], "from 1 to 240"),
+    (["--idle", "15", "--days", "mon"], "--idle takes neither"),
+    ([], "one of the arguments"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(data, capsys, argv, message):
+    for attempt in range(2):  # without a data file, then with one
+        code, out, err = run(capsys, "add", "--name", "X", *argv)
+        assert code == 2 and out == "" and message in err and err.count("\n") == 1
+        assert [r[0] for r in rows(data)] == ([] if attempt == 0 else ["Coffee planning", "After meetings",
+                                                                          "Back at the desk"])
+        make_file(data)
+
+
+def make_file(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    db.connect(db_path(folder)).close()
+
+
+def test_bad_ids(data, capsys):
+    assert run(capsys, "enable", "xyz")[0] == 2
+    assert run(capsys, "remove", "ffff")[2] == "microsession: no rule with id 'ffff'\n"
+    make_file(data)
+    assert "is incomplete" in run(capsys, "enable", "ca1e0d")[2]
