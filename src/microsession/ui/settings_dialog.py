@@ -1,0 +1,319 @@
+"""The settings dialog (F18, issue 7 item 2): every setting of core.settings.SPECS but the ring's place.
+
+Number boxes take their range from SPECS, so nothing out of range can be typed; text fields
+(hours, commands) are checked by Spec.check as they change, the problem shown under the
+field and Save disabled until it is fixed. Save (Enter or Ctrl+S) writes only the keys that
+changed, in one transaction, turns start at login on or off (a failure is shown, nothing is
+saved then) and emits `settings_changed(Settings)`. Esc cancels. A stored value that was not
+valid stays in the table untouched unless its field is changed here (the "kept aside" copy).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QPushButton, QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from microsession import autostart
+from microsession.core import hooks
+from microsession.core.settings import SPECS, Settings
+from microsession.store import settings as settings_store
+from microsession.store.tasks import transaction
+from microsession.ui.palette import is_dark
+
+TITLE = "Micro-Session · Settings"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+STYLES = (("full", "Full: a notification with buttons"), ("quiet", "Quiet: no sound, no buttons"),
+          ("none", "None: only the ring and the tray"))
+HOOK_HINT = "e.g. makoctl mode -a do-not-disturb"
+GROUP_NOTES = {
+    "Commands run at session moments": "Each runs as a program and its arguments, never through a shell."
+    " The session's facts are in MICROSESSION_* variables; what it prints goes to hooks.log in the data folder.",
+}
+
+# key -> (label, suffix); a bool's label is its check box's text
+LABELS: dict[str, tuple[str, str]] = {
+    "default_minutes": ("Default sprint", " min"), "break_minutes": ("Break", " min"),
+    "long_break_minutes": ("Long break after a cluster", " min"), "cluster_size": ("Sessions in a cluster", ""),
+    "deep_break_minutes": ("Break after deep work", " min"),
+    "heads_up": ("A quiet heads-up a minute before the end", ""),
+    "preparation": ("Show a one-minute checklist before long sessions", ""),
+    "preparation_min_minutes": ("For sessions from", " min"),
+    "preparation_checklist": ("Checklist (one item a line)", ""),
+    "chime": ("A soft chime when a session or break ends", ""), "chime_volume": ("Volume", ""),
+    "quiet_hours": ("No chime during quiet hours", ""), "quiet_from": ("From", ":00"), "quiet_until": ("Until", ":00"),
+    "notification_style": ("Style", ""),
+    "ring_on_top": ("Keep the progress ring above other windows", ""),
+    "daily_goal": ("Daily goal", " sessions"), "review_reminder": ("Remind me of the weekly review", ""),
+    "review_weekday": ("On", ""), "review_hour": ("At", ":00"),
+    "peak_hours": ("Peak hours", ""), "valley_hours": ("Valley hours", ""),
+    "start_at_login": ("Start Micro-Session when I log in", ""),
+    "hook_session_start": ("When a session starts", ""), "hook_session_end": ("When a session ends", ""),
+    "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
+    "backup_keep": ("Backups kept", ""),
+}
+# tab -> [(group, [keys])]
+TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
+    ("&Sessions", [("Sprints and breaks", ["default_minutes", "break_minutes", "long_break_minutes",
+                                           "cluster_size", "deep_break_minutes", "heads_up"]),
+                   ("Preparation card", ["preparation", "preparation_min_minutes", "preparation_checklist"])]),
+    ("Sound && &alerts", [("Chime", ["chime", "chime_volume"]),
+                                 ("Quiet hours", ["quiet_hours", "quiet_from", "quiet_until"]),
+                                 ("Notifications", ["notification_style"])]),
+    ("&Habit && energy", [("Habit", ["daily_goal", "review_reminder", "review_weekday", "review_hour"]),
+                          ("Energy (hours like 9-12, 15-17)", ["peak_hours", "valley_hours"])]),
+    ("&Integration", [("Start at login", ["start_at_login"]),
+                      ("Commands run at session moments", ["hook_session_start", "hook_session_end",
+                                                           "hook_break_end", "hook_timeout_s"])]),
+    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"])]),
+]
+# a field enabled only while its switch is on
+DEPENDS = {"preparation_min_minutes": "preparation", "preparation_checklist": "preparation",
+           "chime_volume": "chime", "quiet_hours": "chime", "quiet_from": "quiet_hours",
+           "quiet_until": "quiet_hours", "review_weekday": "review_reminder", "review_hour": "review_reminder"}
+HOOK_EVENTS = {setting: event for event, setting in hooks.SETTING_OF.items()}
+
+
+class SettingsDialog(QDialog):
+    settings_changed = Signal(object)  # the new Settings, after they are stored
+
+    def __init__(self, conn: sqlite3.Connection | None, settings: Settings, *, hook_runner: Any = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(TITLE)
+        self.setObjectName("settings_dialog")
+        self.conn, self.settings, self.hook_runner = conn, settings, hook_runner
+        self.widgets: dict[str, QWidget] = {}
+        self.getters: dict[str, Callable[[], Any]] = {}
+        self.setters: dict[str, Callable[[Any], None]] = {}
+        self.notes: dict[str, QLabel] = {}  # inline problems of text fields
+        self.tabs = QTabWidget()
+        for tab_title, groups in TABS:
+            page = QWidget()
+            column = QVBoxLayout(page)
+            for group_title, keys in groups:
+                box = QGroupBox(group_title)
+                form = QFormLayout(box)
+                form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+                if group_title in GROUP_NOTES:
+                    hint = QLabel(GROUP_NOTES[group_title])
+                    hint.setWordWrap(True)
+                    hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+                    form.addRow(hint)
+                for key in keys:
+                    self._add_field(form, key)
+                column.addWidget(box)
+            column.addStretch()
+            self.tabs.addTab(page, tab_title)
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.cancel_button, self.save_button = QPushButton("Cancel  Esc"), QPushButton("Save  Ctrl+S")
+        self.save_button.setDefault(True)
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.resize(540, 520)
+        self.load(settings)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _add_field(self, form: QFormLayout, key: str) -> None:
+        spec, (label, suffix) = SPECS[key], LABELS[key]
+        kind = type(spec.default)
+        widget: QWidget
+        if kind is bool:
+            widget = QCheckBox(label)
+            self.getters[key], self.setters[key] = widget.isChecked, widget.setChecked
+            widget.toggled.connect(self._refresh)
+            form.addRow(widget)
+        elif key == "chime_volume":
+            widget = QSlider(Qt.Orientation.Horizontal)
+            widget.setRange(round(spec.lo * 100), round(spec.hi * 100))
+            widget.setPageStep(10)
+            shown = QLabel()
+            widget.valueChanged.connect(lambda v, s=shown: s.setText(f"{v} %"))
+            self.getters[key] = lambda w=widget: w.value() / 100
+            self.setters[key] = lambda v, w=widget: w.setValue(round(v * 100))
+            form.addRow(label, _row(widget, shown))
+        elif kind is int and key != "review_weekday":
+            widget = QSpinBox()
+            widget.setRange(int(spec.lo), int(spec.hi))
+            widget.setSuffix(suffix)
+            self.getters[key], self.setters[key] = widget.value, widget.setValue
+            form.addRow(label, widget)
+        elif key in ("review_weekday", "notification_style"):
+            widget = QComboBox()
+            for value, text in (enumerate(WEEKDAYS) if key == "review_weekday" else STYLES):
+                widget.addItem(text, value)
+            self.getters[key] = widget.currentData
+            self.setters[key] = lambda v, w=widget: w.setCurrentIndex(max(0, w.findData(v)))
+            form.addRow(label, widget)
+        else:  # free text, checked as it changes
+            if key == "preparation_checklist":
+                widget = QPlainTextEdit()
+                widget.setTabChangesFocus(True)
+                widget.setFixedHeight(74)
+                self.getters[key], self.setters[key] = widget.toPlainText, widget.setPlainText
+            else:
+                widget = QLineEdit()
+                widget.setPlaceholderText(HOOK_HINT if key in HOOK_EVENTS else "e.g. 9-12, 15-17")
+                self.getters[key], self.setters[key] = widget.text, widget.setText
+            widget.textChanged.connect(self._refresh)
+            note = self.notes[key] = QLabel()
+            note.setObjectName(f"note_{key}")
+            note.setWordWrap(True)
+            note.setVisible(False)
+            holder = QWidget()
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(_row(widget, self._test_button(key)) if key in HOOK_EVENTS else widget)
+            column.addWidget(note)
+            form.addRow(label, holder)
+        widget.setObjectName(key)
+        self.widgets[key] = widget
+
+    def _test_button(self, key: str) -> QWidget | None:
+        if self.hook_runner is None:
+            return None
+        button = QPushButton("Test")
+        button.setObjectName(f"test_{key}")
+        button.setAutoDefault(False)
+        button.setToolTip("Run the command now with sample facts; the result shows below")
+        button.clicked.connect(lambda: self.test_hook(key))
+        return button
+
+    # --- state --------------------------------------------------------------------------------
+
+    def load(self, settings: Settings) -> None:
+        """Show `settings` (the app's current ones); unsaved edits are dropped."""
+        self.settings = settings
+        for key, setter in self.setters.items():
+            setter(getattr(settings, key))
+        self.message.clear()
+        self._refresh()
+
+    def values(self) -> dict[str, Any]:
+        return {key: getter() for key, getter in self.getters.items()}
+
+    def changed(self) -> dict[str, Any]:
+        """The fields that differ from the settings the dialog was loaded with."""
+        return {k: v for k, v in self.values().items() if v != getattr(self.settings, k)}
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        for key in self.notes:
+            try:
+                SPECS[key].check(self.getters[key]())
+            except ValueError as exc:
+                found[key] = str(exc)[:1].upper() + str(exc)[1:] + "."
+        return found
+
+    def _refresh(self) -> None:
+        values, problems = self.values(), self.problems()
+        for key, note in self.notes.items():
+            text, warn = problems.get(key, ""), False
+            if not text and key in HOOK_EVENTS and values[key].strip():
+                program = hooks.split_command(values[key])[0]
+                if shutil.which(program) is None:
+                    text, warn = f"{program!r} is not found: the command will fail when it runs.", True
+            color = ("#d9b36c" if warn else "#e58c8c") if is_dark(self.palette()) else ("#8a6414" if warn else "#b03a3a")
+            note.setStyleSheet(f"color: {color};")
+            note.setText(text)
+            note.setVisible(bool(text))
+        for key, switch in DEPENDS.items():
+            on = values[switch] and (switch not in DEPENDS or self.widgets[switch].isEnabled())
+            self.widgets[key].setEnabled(bool(on))
+        self.save_button.setEnabled(not problems)
+        if problems:  # the field may be on another tab: name it and its tab
+            names = ", ".join(f"{LABELS[k][0]} ({self._tab_of(k)})" for k in problems)
+            self._say(f"Fix {names} to save.", error=False)
+        elif self.message.text().startswith("Fix "):
+            self.message.clear()
+
+    def _tab_of(self, key: str) -> str:
+        return next(t.replace("&&", "\0").replace("&", "").replace("\0", "&")
+                    for t, groups in TABS for _, keys in groups if key in keys)
+
+    def _say(self, text: str, error: bool = True) -> None:
+        self.message.setStyleSheet(f"color: {'#e58c8c' if is_dark(self.palette()) else '#b03a3a'};" if error else "")
+        self.message.setText(text)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Store the changed keys in one transaction and emit settings_changed; False if not."""
+        if self.problems():
+            return False
+        changed = self.changed()
+        wanted = self.values()["start_at_login"]
+        if "start_at_login" in changed or (wanted and not autostart.is_enabled()):
+            try:
+                autostart.enable(self._data_folder()) if wanted else autostart.disable()
+            except autostart.AutostartError as exc:
+                self._say(str(exc))
+                return False
+        if self.conn is not None and changed:
+            try:
+                with transaction(self.conn):
+                    for key, value in changed.items():
+                        settings_store.save(self.conn, key, value)
+            except sqlite3.Error as exc:
+                self._say(f"Could not save the settings ({exc}); nothing was changed.")
+                return False
+        self.settings = replace(self.settings, **changed)
+        self.message.clear()
+        if changed:
+            self.settings_changed.emit(self.settings)
+        self.accept()
+        return True
+
+    def test_hook(self, key: str) -> None:
+        note = self.notes[key]
+        if key in self.problems() or not self.getters[key]().strip():
+            return
+        note.setStyleSheet("")
+        note.setText("Running…")
+        note.setVisible(True)
+
+        def done(message: str) -> None:
+            note.setText(message or "It ran and exited with 0.")
+
+        self.hook_runner.test(HOOK_EVENTS[key], self.getters[key](), self.getters["hook_timeout_s"](), done)
+
+    def _data_folder(self) -> Path | None:
+        """The folder of the database file: passed to the login entry when not the default."""
+        if self.conn is None:
+            return None
+        row = self.conn.execute("PRAGMA database_list").fetchone()
+        return Path(row[2]).parent if row and row[2] else None
+
+
+def _row(*widgets: QWidget | None) -> QWidget:
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        if w is not None:
+            row.addWidget(w, 1 if isinstance(w, (QLineEdit, QSlider)) else 0)
+    return holder
