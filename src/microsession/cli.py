@@ -47,6 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("microsession.cli_control", "show the progress ring"),
     "quit": ("microsession.cli_control", "quit the app"),
     "status": ("microsession.cli_control", "one line for a status bar (--json, --format)"),
+    "export": ("microsession.cli_data", "write your data as JSON or CSV (--format, --out, --since)"),
+    "import": ("microsession.cli_data", "merge a JSON export into your data"),
+    "backup": ("microsession.cli_data", "back up the data file now"),
+    "restore": ("microsession.cli_data", "replace your data by a backup (quit the app first)"),
 }
 
 

@@ -46,6 +46,29 @@ def test_control_cli_imports_no_qt_no_sqlite(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_data_cli_imports_no_qt_no_scheduler(tmp_path):
+    """export / import / backup / restore run without a display; core.export_format is pure."""
+    out = tmp_path / "e.json"
+    code = (
+        "import sys, os; from microsession.cli import main;"
+        f"os.environ['MICROSESSION_DATA_DIR'] = {str(tmp_path / 'data')!r};"
+        f"os.environ['XDG_RUNTIME_DIR'] = {str(tmp_path)!r};"
+        "main(['tasks', 'add', 'x']); main(['export', '--out', " + repr(str(out)) + "]);"
+        "main(['import', " + repr(str(out)) + "]); main(['backup']); main(['export', '--out', "
+        + repr(str(tmp_path / 'csv')) + "]);"
+        "import microsession.core.export_format;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pure = ("import sys, microsession.core.export_format;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", pure], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_triggers_cli_imports_no_qt(tmp_path):
     """`triggers next` uses APScheduler's triggers and icalendar, never Qt."""
     code = (

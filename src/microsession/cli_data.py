@@ -1,0 +1,224 @@
+"""`microsession export | import | backup | restore`: your data out, back in, and kept safe (F16).
+
+Imports no Qt. Every problem is one line and exit 2, and changes nothing: an import is
+checked whole before the data file is opened, and written in one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+from microsession.cli import CliError
+
+MAX_IMPORT_BYTES = 1 << 30  # ten years of history is about 60 MB as JSON
+FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)
+
+
+def date_arg(text: str) -> date:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    """Register export, import, backup and restore (they share this module)."""
+    e = sub.add_parser("export", help="write your data as JSON or CSV (see docs/export-format.md)")
+    e.add_argument("--format", choices=("json", "csv"), help="json: one file; csv: a folder of files, or a zip"
+                   " when --out ends in .zip (default: json if --out ends in .json, else csv)")
+    e.add_argument("--out", required=True, metavar="PATH", help="the file, folder or .zip to write (replaced whole)")
+    e.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD", help="only sessions started on or after this local date")
+    e.add_argument("--stamp", action="store_true", help="record the time of the export in it (the same data then"
+                   " no longer gives the same bytes)")
+    i = sub.add_parser("import", help="merge a JSON export into your data (rows already there are kept)")
+    i.add_argument("path", metavar="PATH.json", help="a file written by `microsession export --format json`")
+    b = sub.add_parser("backup", help="back up the data file now; prints the backup's path")
+    b.add_argument("--keep", type=int, metavar="N", help="backups to keep (default: the backup_keep setting, 7)")
+    r = sub.add_parser("restore", help="replace your data by a backup (quit the app first; the current file is kept)")
+    r.add_argument("path", metavar="BACKUP", help="a backup file, e.g. from the data folder's backups/")
+
+
+def run(args: argparse.Namespace) -> int:
+    from microsession.store import db
+    from microsession.store.backup import BackupError
+    from microsession.store.export import ImportRefused
+
+    handler = {"export": cmd_export, "import": cmd_import, "backup": cmd_backup, "restore": cmd_restore}[args.command]
+    try:
+        return handler(args)
+    except (BackupError, ImportRefused, db.DatabaseError) as exc:
+        raise CliError(str(exc)) from None
+    except sqlite3.Error as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise CliError("the data file is busy (another program is writing it); try again") from None
+        raise CliError(f"cannot use the data file: {exc}") from None
+
+
+def _db_file(args: argparse.Namespace) -> Path:
+    from microsession.paths import data_dir, db_path
+
+    return db_path(data_dir(args.data_dir))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from microsession.core import export_format as fmt
+    from microsession.store import export
+
+    out = Path(args.out).expanduser()
+    kind = args.format or ("json" if out.suffix.lower() == ".json" else "csv")
+    since = fmt.canonical_utc(datetime.combine(args.since, time()).astimezone()) if args.since else None
+    path = _db_file(args)
+    if not path.is_file():
+        raise CliError(f"there is no data file at {path} yet: nothing to export")
+    try:
+        conn = export.open_read_only(path)
+    except sqlite3.Error as exc:
+        raise CliError(f"cannot read {path}: {exc}") from None
+    try:
+        tables = export.read_tables(conn, since)
+    finally:
+        conn.close()
+    stamp = fmt.canonical_utc(_now()) if args.stamp else None
+    if kind == "json":
+        export.write_file(out, fmt.document_text(tables, since, stamp).encode("utf-8"))
+    elif out.suffix.lower() == ".zip":
+        export.write_file(out, export.zip_bytes(fmt.csv_files(tables, since, stamp)))
+    else:
+        export.write_folder(out, fmt.csv_files(tables, since, stamp))
+    counts = ", ".join(f"{len(tables[t])} {t.replace('_', ' ')}" for t in ("sessions", "session_logs", "tasks", "stack_runs"))
+    print(f"Exported {counts} to {out}")
+    return 0
+
+
+# --- import ----------------------------------------------------------------------------------
+
+def read_document(path: Path) -> dict[str, list[tuple]]:
+    """The checked rows of an export file; CliError (one line) for anything else."""
+    from microsession.core import export_format as fmt
+
+    if path.is_dir():
+        raise CliError(f"{path} is a folder: only a JSON export can be imported (export --format json)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise CliError(f"{path.name} is {size / 1e9:.1f} GB: larger than any export of ours, not imported")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if data[:2] == b"PK":
+        raise CliError(f"{path.name} is a zip: only a JSON export can be imported (export --format json)")
+    try:
+        text = data.decode("utf-8")
+        return fmt.validate(fmt.parse(text))
+    except UnicodeDecodeError:
+        raise CliError(f"{path.name} cannot be imported: it is not UTF-8 text; nothing was changed") from None
+    except ValueError as exc:
+        raise CliError(f"{path.name} cannot be imported: {exc}; nothing was changed") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from microsession.store import db
+    from microsession.store.export import merge
+    from microsession.trace import trace
+
+    tables = read_document(Path(args.path).expanduser())
+    path = _db_file(args)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = db.connect(path)
+    try:
+        merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))
+    finally:
+        conn.close()
+    trace("import_committed", added=merged.total_added)
+    print(merged.summary())
+    return 0
+
+
+# --- backup and restore ----------------------------------------------------------------------
+
+def _keep(args: argparse.Namespace, path: Path) -> int:
+    """--keep, else the backup_keep setting (its default when unset or unreadable)."""
+    from microsession.core.settings import SPECS, Settings
+
+    spec = SPECS["backup_keep"]
+    if args.keep is not None:
+        if not spec.lo <= args.keep <= spec.hi:
+            raise CliError(f"--keep must be from {spec.lo:g} to {spec.hi:g}")
+        return args.keep
+    from microsession.store import settings
+    from microsession.store.export import open_read_only
+
+    try:
+        conn = open_read_only(path)
+        try:
+            values = settings.load(conn)
+        finally:
+            conn.close()
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by the backup itself
+        return spec.default
+    return Settings.from_values(values)[0].backup_keep
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from microsession.store.backup import backup_folder, backup_now
+
+    path = _db_file(args)
+    target = backup_now(path, backup_folder(path.parent), _keep(args, path), _now())
+    print(target)
+    return 0
+
+
+def _hold_instance_lock(folder: Path):
+    """The app's single-instance lock for `folder`, held until closed, so that no app starts
+    during a restore; CliError when an app holds it."""
+    from microsession.control_client import IS_WINDOWS, lock_path
+    from microsession.control_instance import locked_by_another
+
+    running = CliError("Micro-Session is running for this data folder: quit it first (microsession quit), then restore")
+    if IS_WINDOWS:
+        if locked_by_another(folder):
+            raise running
+        return None
+    import fcntl
+    import os
+
+    fd = os.open(lock_path(folder, create=True), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise running from None
+    return fd
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import os
+
+    from microsession.store.backup import restore
+
+    source = Path(args.path).expanduser()
+    path = _db_file(args)
+    if source.resolve() == path.resolve():
+        raise CliError(f"{source} is the data file itself: give a backup")
+    lock = _hold_instance_lock(path.parent)
+    try:
+        aside = restore(path, source, _now())
+    finally:
+        if lock is not None:
+            os.close(lock)
+    kept = f"; the data it replaced is kept as {aside}" if aside else ""
+    print(f"Restored {path} from {source}{kept}")
+    return 0

@@ -1,0 +1,240 @@
+"""Backups of the data file with SQLite's backup API, and restoring one.
+
+A backup is `backups/microsession-YYYY-MM-DD.sqlite3` (the daily one) or
+`microsession-YYYY-MM-DD-HHMMSS.sqlite3` (made on demand), local dates. It is written under
+a hidden `.…partial` name, checked with quick_check, synced, and only then renamed: a crash
+never leaves a half file with a backup's name. The newest `keep` backups are kept.
+
+A restore checks the backup (quick_check, a schema of ours, not newer), upgrades a copy of
+it, keeps the current file as `microsession.sqlite3.before-restore-<stamp>`, and puts the
+copy in place with one rename. Do it with the app closed (the CLI checks for a running app).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import time
+from datetime import datetime
+from pathlib import Path
+
+from microsession.store import db
+
+BACKUP_DIR = "backups"
+PREFIX = "microsession-"
+NAME = re.compile(r"microsession-(\d{4}-\d{2}-\d{2})(?:-(\d{6}))?\.sqlite3")
+PARTIAL_SUFFIX = ".partial"
+STALE_PARTIAL_S = 3600  # a partial file this old belongs to no running backup
+
+
+class BackupError(Exception):
+    """One line for the user: the backup could not be made or used; nothing was changed."""
+
+
+def backup_folder(data_folder: Path) -> Path:
+    return data_folder / BACKUP_DIR
+
+
+def backups(folder: Path) -> list[Path]:
+    """Finished backups in `folder`, oldest first (by the date and time in their names)."""
+    if not folder.is_dir():
+        return []
+    found = [(m.group(1), m.group(2) or "", p) for p in folder.iterdir() if (m := NAME.fullmatch(p.name))]
+    return [p for _, _, p in sorted(found)]
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _check(conn: sqlite3.Connection, what: str) -> int:
+    """quick_check and the schema version of an open database; BackupError if unusable."""
+    try:
+        if conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+            raise BackupError(f"{what} is damaged (it fails SQLite's quick_check)")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as exc:
+        raise BackupError(f"{what} is not a usable database ({exc})") from None
+    if version < 1 or not {"sessions", "session_logs", "settings"} <= tables:
+        raise BackupError(f"{what} is not a Micro-Session data file")
+    if version > db.latest_version():
+        raise BackupError(f"{what} is from a newer Micro-Session (schema {version}, this one knows {db.latest_version()})")
+    return version
+
+
+def _remove_stale_partials(folder: Path, now_s: float) -> None:
+    for p in folder.glob(f".{PREFIX}*{PARTIAL_SUFFIX}*"):
+        try:
+            if now_s - p.stat().st_mtime > STALE_PARTIAL_S:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def copy_database(db_file: Path, target: Path) -> Path:
+    """A checked copy of the database at `target` (absent before), made with the backup API
+    from one consistent snapshot (the WAL's content included), in rollback-journal mode."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}{PARTIAL_SUFFIX}-{os.getpid()}")
+    try:
+        src = sqlite3.connect(db_file.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot read {db_file}: {exc}") from None
+    try:
+        dst = sqlite3.connect(partial, isolation_level=None)
+        try:
+            src.backup(dst)  # all pages in one step: one snapshot of the source
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            _check(dst, f"the copy of {db_file.name}")
+        finally:
+            dst.close()
+        fsync_file(partial)
+        os.replace(partial, target)
+        fsync_dir(target.parent)
+        return target
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot back up {db_file}: {exc}") from None
+    finally:
+        src.close()
+        for leftover in (partial, Path(f"{partial}-journal")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups (never anything else); the paths removed."""
+    old = backups(folder)[:-keep] if keep >= 1 else []
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+def backup_now(db_file: Path, folder: Path, keep: int, now: datetime, *, daily: bool = False) -> Path:
+    """A backup of `db_file` into `folder` named by the local date (and time unless `daily`),
+    then the older ones beyond `keep` removed. BackupError when it cannot be made."""
+    if not db_file.is_file():
+        raise BackupError(f"there is no data file at {db_file} yet")
+    local = now.astimezone()
+    name = f"{PREFIX}{local:%Y-%m-%d}.sqlite3" if daily else f"{PREFIX}{local:%Y-%m-%d-%H%M%S}.sqlite3"
+    target = folder / name
+    if target.exists():
+        raise BackupError(f"{target} exists already")
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(folder, time.time())
+    copy_database(db_file, target)
+    prune(folder, keep)
+    return target
+
+
+def daily_backup(db_file: Path, folder: Path, keep: int, now: datetime) -> Path | None:
+    """Today's backup (local date of the aware `now`), unless one of today exists or there
+    is no data file yet: then None. BackupError when it cannot be made (the app says so)."""
+    if not db_file.is_file():
+        return None
+    today = f"{now.astimezone():%Y-%m-%d}"
+    if any(NAME.fullmatch(p.name).group(1) == today for p in backups(folder)):
+        return None
+    return backup_now(db_file, folder, keep, now, daily=True)
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+def _aside_name(db_file: Path, now: datetime) -> Path:
+    stamp = f"{now.astimezone():%Y%m%d-%H%M%S}"
+    aside, n = db_file.with_name(f"{db_file.name}.before-restore-{stamp}"), 1
+    while aside.exists():
+        n += 1
+        aside = db_file.with_name(f"{db_file.name}.before-restore-{stamp}-{n}")
+    return aside
+
+
+def _settle_live(db_file: Path) -> None:
+    """Fold the live file's WAL into it and close it, so the main file alone is all of it.
+    BackupError when another program has it open (a running app)."""
+    try:
+        conn = sqlite3.connect(db_file, timeout=0.5, isolation_level=None)
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            conn.execute("BEGIN IMMEDIATE")  # nobody else may be writing
+            conn.execute("ROLLBACK")
+            if busy:
+                raise sqlite3.OperationalError("database is locked")
+            conn.execute("PRAGMA journal_mode = DELETE")  # fails while another connection is open
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise BackupError(f"{db_file.name} is in use by another program: quit Micro-Session and try again") from None
+        raise BackupError(f"cannot use {db_file}: {exc}") from None
+    except sqlite3.DatabaseError:
+        pass  # a damaged live file: kept byte for byte, with its WAL, below
+
+
+def restore(db_file: Path, backup_file: Path, now: datetime) -> Path | None:
+    """Replace the data file by `backup_file`; returns where the current file was kept (None
+    when there was none). BackupError (nothing changed) when the backup is not usable."""
+    if not backup_file.is_file():
+        raise BackupError(f"{backup_file} is not a file")
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    prepared = db_file.with_name(f".{db_file.name}.restoring-{os.getpid()}")
+    try:
+        for suffix in ("-wal", "-shm", "-journal"):  # sidecars a killed restore may have left
+            Path(f"{prepared}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(backup_file, prepared)
+        if Path(f"{backup_file}-wal").is_file():  # a file in WAL mode: its last writes are there
+            shutil.copyfile(f"{backup_file}-wal", f"{prepared}-wal")
+        try:
+            conn = sqlite3.connect(prepared, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BackupError(f"{backup_file.name} cannot be opened ({exc})") from None
+        try:
+            _check(conn, backup_file.name)
+            db.upgrade(conn)
+            conn.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.Error as exc:
+            raise BackupError(f"{backup_file.name} is not a usable database ({exc})") from None
+        finally:
+            conn.close()
+        fsync_file(prepared)
+        aside = None
+        if db_file.exists():
+            _settle_live(db_file)
+            aside = _aside_name(db_file, now)
+            _copy_durably(db_file, aside)
+            wal = Path(f"{db_file}-wal")
+            if wal.exists():  # only left when the live file is damaged
+                _copy_durably(wal, Path(f"{aside}-wal"))
+                wal.unlink()
+            Path(f"{db_file}-shm").unlink(missing_ok=True)
+        os.replace(prepared, db_file)
+        fsync_dir(db_file.parent)
+        return aside
+    finally:
+        for leftover in (prepared, Path(f"{prepared}-journal"), Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _copy_durably(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}{PARTIAL_SUFFIX}")
+    shutil.copyfile(src, tmp)
+    fsync_file(tmp)
+    os.replace(tmp, dst)
+    fsync_dir(dst.parent)

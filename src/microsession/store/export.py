@@ -1,0 +1,199 @@
+"""Rows read for an export, an export's rows merged back, and export files written atomically.
+
+The columns and their order are core.export_format's. Reading happens in one read
+transaction (one snapshot); merging in one write transaction (all or nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from microsession.core.export_format import BY_NAME, TABLES, Row
+from microsession.store import db
+from microsession.store.backup import fsync_dir, fsync_file
+from microsession.store.stacks import SEEDED_KEY
+
+MIN_SCHEMA = 2  # the first schema with every table of format version 1
+
+_IN_RANGE = "session_id IN (SELECT id FROM sessions WHERE started_utc >= :since)"
+_SINCE: dict[str, str] = {  # a table's rows that belong to an export --since a moment
+    "tasks": "created_utc >= :since OR finished_utc >= :since OR deleted_utc >= :since"
+             " OR id IN (SELECT task_id FROM sessions WHERE started_utc >= :since)"
+             f" OR id IN (SELECT task_id FROM session_tasks WHERE {_IN_RANGE})",
+    "stack_runs": "started_utc >= :since OR id IN (SELECT stack_run_id FROM sessions WHERE started_utc >= :since)",
+    "sessions": "started_utc >= :since",
+    "session_tasks": _IN_RANGE,
+    "session_logs": _IN_RANGE,
+    "interruptions": _IN_RANGE,
+}
+
+
+class ImportRefused(Exception):
+    """One line for the user: the import changed nothing."""
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The data file for reading only: no upgrade, no write, and a schema we can export."""
+    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0, isolation_level=None)
+    try:
+        version = db.check_version(conn)
+        if version < MIN_SCHEMA:
+            raise db.DatabaseError(f"{path} is from an older Micro-Session: start the app once to upgrade it")
+        return conn
+    except BaseException:
+        conn.close()
+        raise
+
+
+def read_tables(conn: sqlite3.Connection, since_utc: str | None = None) -> dict[str, list[Row]]:
+    """Every table of the format, rows in a fixed order; with `since_utc` (canonical UTC text),
+    the sessions started since then and the rows they need (task types and stacks in full)."""
+    out: dict[str, list[Row]] = {}
+    conn.execute("BEGIN")
+    try:
+        for table in TABLES:
+            where = f" WHERE {_SINCE[table.name]}" if since_utc is not None and table.name in _SINCE else ""
+            sql = f"SELECT {', '.join(table.names)} FROM {table.name}{where} ORDER BY {table.order}"
+            out[table.name] = [tuple(r) for r in conn.execute(sql, {"since": since_utc})]
+    finally:
+        conn.execute("COMMIT")
+    return out
+
+
+@dataclass
+class Merged:
+    """What an import did: rows added per table, rows already there (the same, or different:
+    the row in the data file is kept as it is)."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    same: int = 0
+    differ: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.added.items() if n)
+        line = f"Imported {self.total_added} new rows" + (f" ({parts})" if parts else "")
+        line += f"; {self.same + sum(self.differ.values())} were there already"
+        ndiff = sum(self.differ.values())
+        if ndiff:
+            which = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.differ.items() if n)
+            line += f", {ndiff} of them different in the file ({which}): yours were kept"
+        return line + "."
+
+
+def _why(exc: sqlite3.IntegrityError) -> str:
+    text = str(exc)
+    if "FOREIGN KEY" in text:
+        return "it refers to a row that is neither in the file nor in your data"
+    return f"the data file refuses it ({text})"
+
+
+def merge(conn: sqlite3.Connection, tables: Mapping[str, Sequence[Row]],
+          began: Callable[[], None] | None = None) -> Merged:
+    """Insert the rows whose key is new, in one transaction; rows already there stay as they
+    are. ImportRefused (nothing written) when a row cannot go in. `began` is called once the
+    write transaction is open (a test hook: the kill -9 harness)."""
+    result = Merged()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if began is not None:
+            began()
+        for table in TABLES:
+            rows = tables.get(table.name, ())
+            cols = ", ".join(table.names)
+            insert = (f"INSERT INTO {table.name} ({cols}) VALUES ({', '.join('?' * len(table.names))})"
+                      f" ON CONFLICT ({', '.join(table.key)}) DO NOTHING")
+            lookup = f"SELECT {cols} FROM {table.name} WHERE " + " AND ".join(f"{k} = ?" for k in table.key)
+            key_at = [table.names.index(k) for k in table.key]
+            added = differ = 0
+            for i, row in enumerate(rows):
+                try:
+                    cur = conn.execute(insert, row)
+                except sqlite3.IntegrityError as exc:
+                    raise ImportRefused(f"{table.name}[{i}]: {_why(exc)}") from None
+                if cur.rowcount == 1:
+                    added += 1
+                elif tuple(conn.execute(lookup, [row[k] for k in key_at]).fetchone()) == tuple(row):
+                    result.same += 1
+                else:
+                    differ += 1
+            result.added[table.name], result.differ[table.name] = added, differ
+        builtin = BY_NAME["stacks"].names.index("builtin")
+        if any(row[builtin] for row in tables.get("stacks", ())):  # the templates came with the data
+            conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, 'true')", (SEEDED_KEY,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+# --- files, written whole or not at all ----------------------------------------------------------
+
+def _temp_name(path: Path, what: str) -> Path:
+    return path.with_name(f".{path.name}.{what}-{os.getpid()}")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """`data` at `path` via a synced temporary file and one rename (an old file is replaced)."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    tmp = _temp_name(path, "tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def zip_bytes(files: Mapping[str, str]) -> bytes:
+    """A zip of the text files, the same bytes for the same files (fixed dates and modes)."""
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            zf.writestr(info, text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _is_export_folder(path: Path) -> bool:
+    entries = list(path.iterdir())
+    return any(e.name == "meta.csv" for e in entries) and all(e.is_file() and e.suffix == ".csv" for e in entries)
+
+
+def write_folder(path: Path, files: Mapping[str, str]) -> None:
+    """The files in a folder at `path`, which appears whole: written in a temporary folder,
+    synced, then renamed. An earlier export folder there is replaced; any other folder is not."""
+    if path.exists() and not (path.is_dir() and _is_export_folder(path)):
+        raise FileExistsError(17, "exists and is not an export folder; choose another place", str(path))
+    tmp, old = _temp_name(path, "tmp"), _temp_name(path, "old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+            fsync_file(tmp / name)
+        fsync_dir(tmp)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
