@@ -138,3 +138,11 @@ def test_log_is_capped(qtbot, make, tmp_path, monkeypatch):
         run_and_wait(qtbot, runner, hooks.SESSION_END)
     log = tmp_path / "data" / "hooks.log"
     assert log.stat().st_size < 4000 and log.with_name("hooks.log.1").exists()
+
+
+def test_no_shell_between_the_setting_and_the_program(qtbot, make, tmp_path):
+    out = tmp_path / "argv.txt"
+    code = "import sys; open(sys.argv[1], 'w').write(repr(sys.argv[2:]))"
+    runner, problems = make(hook_session_start=py(code) + f" {shlex.quote(str(out))} '$HOME' '*' ';' 'a|b' '`id`'")
+    assert run_and_wait(qtbot, runner, hooks.SESSION_START)[1] == ""
+    assert out.read_text() == repr(["$HOME", "*", ";", "a|b", "`id`"])

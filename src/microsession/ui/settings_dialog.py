@@ -159,10 +159,12 @@ class SettingsDialog(QDialog):
             widget = QSpinBox()
             widget.setRange(int(spec.lo), int(spec.hi))
             widget.setSuffix(suffix)
+            widget.setMaximumWidth(150)  # a number, not a sentence
             self.getters[key], self.setters[key] = widget.value, widget.setValue
             form.addRow(label, widget)
         elif key in ("review_weekday", "notification_style"):
             widget = QComboBox()
+            widget.setMaximumWidth(300)
             for value, text in (enumerate(WEEKDAYS) if key == "review_weekday" else STYLES):
                 widget.addItem(text, value)
             self.getters[key] = widget.currentData
