@@ -91,7 +91,7 @@ def test_a_slow_hook_is_killed_and_the_loop_keeps_running(qtbot, make, tmp_path)
     from PySide6.QtCore import QTimer
 
     runner, problems = make(hook_session_start=py("import time; print('sleeping', flush=True); time.sleep(60)"),
-                            hook_timeout_s=1)
+                            hook_timeout_s=2)
     ticks: list[float] = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
@@ -102,10 +102,10 @@ def test_a_slow_hook_is_killed_and_the_loop_keeps_running(qtbot, make, tmp_path)
         assert time.monotonic() - began < 0.5  # run() returns at once
     timer.stop()
     took = time.monotonic() - began
-    assert "stopped after 1 s" in blocker.args[1]
-    assert 0.9 < took < 10
-    assert len(ticks) >= 10  # the timer kept firing while the hook ran
-    assert max(b - a for a, b in zip(ticks, ticks[1:])) < 0.5
+    assert "stopped after 2 s" in blocker.args[1]
+    assert 1.9 < took < 15
+    # the timer kept firing while the hook ran: a blocking wait would leave one 2-s gap
+    assert len(ticks) >= 10 and max(b - a for a, b in zip(ticks, ticks[1:])) < 1.5
     assert len(problems) == 1 and "sleeping" in (tmp_path / "data" / "hooks.log").read_text()
 
 
