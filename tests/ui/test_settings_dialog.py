@@ -245,3 +245,49 @@ def test_screenshot(qtbot, conn, dark):
                 image.save(str(shots / f"settings-{'dark' if dark else 'light'}-{i}.png"))
     finally:
         app.setPalette(old)
+
+
+def test_app_start_reports_bad_stored_settings_once_and_leaves_them(tmp_path):
+    """The real app, offscreen: one notice naming each bad key; the rows stay as they were."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path / "app-data"
+    folder.mkdir()
+    c = db.connect(folder / "microsession.sqlite3")
+    settings_store.save(c, "break_minutes", "lots")
+    settings_store.save(c, "default_minutes", 20)
+    c.execute("INSERT INTO settings (key, value) VALUES ('valley_hours', 'not json')")
+    before = stored(c)
+    c.close()
+    trace = tmp_path / "trace.jsonl"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MICROSESSION_TRACE=str(trace),
+               XDG_RUNTIME_DIR=str(tmp_path), MICROSESSION_DATA_DIR=str(folder))
+    proc = subprocess.Popen([sys.executable, "-m", "microsession"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def events():
+            if not trace.exists():
+                return []
+            return [json.loads(line) for line in trace.read_text().splitlines() if line.endswith("}")]
+
+        deadline = time.monotonic() + 60
+        while not any(e["event"] == "ready" for e in events()):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the app did not get ready in 60 s"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    notices = [e["message"] for e in events() if e["event"] == "notice" and "not valid" in e["message"]]
+    assert len(notices) == 1
+    assert "break_minutes" in notices[0] and "valley_hours" in notices[0] and "default_minutes" not in notices[0]
+    c = db.connect(folder / "microsession.sqlite3")
+    try:
+        assert {k: v for k, v in stored(c).items() if k in before} == before
+    finally:
+        c.close()
