@@ -182,6 +182,15 @@ def test_start_at_login_file_appears_and_disappears(qtbot, conn, xdg, tmp_path):
     assert not xdg.exists() and stored(conn)["start_at_login"] == "false"
 
 
+def test_start_at_login_is_put_back_when_the_settings_cannot_be_stored(qtbot, conn, xdg):
+    conn.execute("CREATE TRIGGER no_login BEFORE INSERT ON settings WHEN NEW.key = 'start_at_login'"
+                 " BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    dialog = open_dialog(qtbot, conn)
+    dialog.widgets["start_at_login"].setChecked(True)
+    assert dialog.save() is False
+    assert not xdg.exists() and stored(conn) == {} and "disk says no" in dialog.message.text()
+
+
 def test_start_at_login_entry_removed_behind_our_back_is_restored(qtbot, conn, xdg):
     settings_store.save(conn, "start_at_login", True)
     dialog = open_dialog(qtbot, conn)
@@ -291,3 +300,11 @@ def test_app_start_reports_bad_stored_settings_once_and_leaves_them(tmp_path):
         assert {k: v for k, v in stored(c).items() if k in before} == before
     finally:
         c.close()
+
+
+def test_untouched_volume_keeps_its_exact_value(qtbot, conn):
+    settings_store.save(conn, "chime_volume", 0.555)
+    dialog = open_dialog(qtbot, conn)
+    assert dialog.widgets["chime_volume"].value() == 56 and dialog.changed() == {}
+    dialog.widgets["chime_volume"].setValue(20)
+    assert dialog.changed() == {"chime_volume": 0.2}

@@ -152,7 +152,9 @@ class SettingsDialog(QDialog):
             widget.setPageStep(10)
             shown = QLabel()
             widget.valueChanged.connect(lambda v, s=shown: s.setText(f"{v} %"))
-            self.getters[key] = lambda w=widget: w.value() / 100
+            # untouched, it keeps the stored value exactly (0.555 is not rounded to 0.56 on save)
+            self.getters[key] = lambda w=widget: (self.settings.chime_volume if w.value() == round(
+                self.settings.chime_volume * 100) else w.value() / 100)
             self.setters[key] = lambda v, w=widget: w.setValue(round(v * 100))
             form.addRow(label, _row(widget, shown))
         elif kind is int and key != "review_weekday":
@@ -268,10 +270,10 @@ class SettingsDialog(QDialog):
         if self.problems():
             return False
         changed = self.changed()
-        wanted = self.values()["start_at_login"]
-        if "start_at_login" in changed or (wanted and not autostart.is_enabled()):
+        wanted, was = self.values()["start_at_login"], autostart.is_enabled()
+        if "start_at_login" in changed or (wanted and not was):
             try:
-                autostart.enable(self._data_folder()) if wanted else autostart.disable()
+                self._set_autostart(wanted)
             except autostart.AutostartError as exc:
                 self._say(str(exc))
                 return False
@@ -281,6 +283,10 @@ class SettingsDialog(QDialog):
                     for key, value in changed.items():
                         settings_store.save(self.conn, key, value)
             except sqlite3.Error as exc:
+                try:  # the login entry as it was: the stored setting still says so
+                    self._set_autostart(was)
+                except autostart.AutostartError:
+                    pass
                 self._say(f"Could not save the settings ({exc}); nothing was changed.")
                 return False
         self.settings = replace(self.settings, **changed)
@@ -299,9 +305,15 @@ class SettingsDialog(QDialog):
         note.setVisible(True)
 
         def done(message: str) -> None:
-            note.setText(message or "It ran and exited with 0.")
+            try:
+                note.setText(message or "It ran and exited with 0.")
+            except RuntimeError:  # the dialog was closed and deleted meanwhile
+                pass
 
         self.hook_runner.test(HOOK_EVENTS[key], self.getters[key](), self.getters["hook_timeout_s"](), done)
+
+    def _set_autostart(self, on: bool) -> None:
+        autostart.enable(self._data_folder()) if on else autostart.disable()
 
     def _data_folder(self) -> Path | None:
         """The folder of the database file: passed to the login entry when not the default."""
