@@ -193,3 +193,17 @@ def test_restore_refuses_while_another_program_has_the_file_open(live, tmp_path)
         backup.restore(path, made, NOON)
     assert len(session_ids(path)) == 32  # the running program's data is untouched
     assert not list(path.parent.glob("*before-restore*"))
+
+
+def test_two_backups_in_the_same_second_are_both_kept_in_order(live):
+    path, conn, _ = live
+    folder = backup.backup_folder(path.parent)
+    first = backup.backup_now(path, folder, 7, NOON)
+    add_sessions(conn, 1, NOON + timedelta(hours=1))
+    second = backup.backup_now(path, folder, 7, NOON)
+    third = backup.backup_now(path, folder, 7, NOON)
+    assert second.name == first.name.replace(".sqlite3", "-2.sqlite3")
+    assert backup.backups(folder) == [first, second, third]
+    assert len(session_ids(second)) == 31 and len(session_ids(first)) == 30
+    backup.prune(folder, 1)
+    assert backup.backups(folder) == [third]

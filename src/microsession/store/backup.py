@@ -24,7 +24,7 @@ from microsession.store import db
 
 BACKUP_DIR = "backups"
 PREFIX = "microsession-"
-NAME = re.compile(r"microsession-(\d{4}-\d{2}-\d{2})(?:-(\d{6}))?\.sqlite3")
+NAME = re.compile(r"microsession-(\d{4}-\d{2}-\d{2})(?:-(\d{6})(?:-(\d{1,4}))?)?\.sqlite3")
 PARTIAL_SUFFIX = ".partial"
 STALE_PARTIAL_S = 3600  # a partial file this old belongs to no running backup
 
@@ -41,8 +41,9 @@ def backups(folder: Path) -> list[Path]:
     """Finished backups in `folder`, oldest first (by the date and time in their names)."""
     if not folder.is_dir():
         return []
-    found = [(m.group(1), m.group(2) or "", p) for p in folder.iterdir() if (m := NAME.fullmatch(p.name))]
-    return [p for _, _, p in sorted(found)]
+    found = [(m.group(1), m.group(2) or "", int(m.group(3) or 0), p)
+             for p in folder.iterdir() if (m := NAME.fullmatch(p.name))]
+    return [p for *_, p in sorted(found)]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -133,10 +134,13 @@ def backup_now(db_file: Path, folder: Path, keep: int, now: datetime, *, daily: 
     if not db_file.is_file():
         raise BackupError(f"there is no data file at {db_file} yet")
     local = now.astimezone()
-    name = f"{PREFIX}{local:%Y-%m-%d}.sqlite3" if daily else f"{PREFIX}{local:%Y-%m-%d-%H%M%S}.sqlite3"
-    target = folder / name
-    if target.exists():
-        raise BackupError(f"{target} exists already")
+    stem = f"{PREFIX}{local:%Y-%m-%d}" if daily else f"{PREFIX}{local:%Y-%m-%d-%H%M%S}"
+    target, n = folder / f"{stem}.sqlite3", 1
+    while target.exists():  # a second backup within the same second
+        if daily or n >= 9999:
+            raise BackupError(f"{target} exists already")
+        n += 1
+        target = folder / f"{stem}-{n}.sqlite3"
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(folder, time.time())
     copy_database(db_file, target)
