@@ -20,7 +20,8 @@ from microsession.ui.settings_dialog import SettingsDialog
 
 @pytest.fixture
 def conn(tmp_path):
-    c = db.connect(tmp_path / "data" / "x.sqlite3") if (tmp_path / "data").mkdir() is None else None
+    (tmp_path / "data").mkdir()
+    c = db.connect(tmp_path / "data" / "x.sqlite3")
     yield c
     c.close()
 
