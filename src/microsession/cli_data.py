@@ -93,11 +93,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         conn.close()
     stamp = fmt.canonical_utc(_now()) if args.stamp else None
     if kind == "json":
-        export.write_file(out, fmt.document_text(tables, since, stamp).encode("utf-8"))
+        export.write_file(out, export.document_text(tables, since, stamp).encode("utf-8"))
     elif out.suffix.lower() == ".zip":
-        export.write_file(out, export.zip_bytes(fmt.csv_files(tables, since, stamp)))
+        export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)))
     else:
-        export.write_folder(out, fmt.csv_files(tables, since, stamp))
+        export.write_folder(out, export.csv_files(tables, since, stamp))
     counts = ", ".join(f"{len(tables[t])} {t.replace('_', ' ')}" for t in ("sessions", "session_logs", "tasks", "stack_runs"))
     print(f"Exported {counts} to {out}")
     return 0

@@ -207,3 +207,16 @@ def test_two_backups_in_the_same_second_are_both_kept_in_order(live):
     assert len(session_ids(second)) == 31 and len(session_ids(first)) == 30
     backup.prune(folder, 1)
     assert backup.backups(folder) == [third]
+
+
+def test_a_damaged_data_file_is_kept_byte_for_byte_when_a_backup_replaces_it(live, tmp_path):
+    path, conn, ids = live
+    made = backup.backup_now(path, tmp_path / "b", 7, NOON)
+    conn.close()
+    path.write_bytes(os.urandom(8192))
+    Path(f"{path}-wal").write_bytes(b"a torn log")
+    damaged, wal = path.read_bytes(), Path(f"{path}-wal").read_bytes()
+    aside = backup.restore(path, made, NOON)
+    assert aside.read_bytes() == damaged and Path(f"{aside}-wal").read_bytes() == wal
+    assert not Path(f"{path}-wal").exists()
+    assert session_ids(path) == set(ids)

@@ -76,7 +76,7 @@ def source(tmp_path):
 
 def exported(conn, since=None) -> tuple[str, dict[str, str]]:
     tables = export.read_tables(conn, since)
-    return fmt.document_text(tables, since), fmt.csv_files(tables, since)
+    return export.document_text(tables, since), export.csv_files(tables, since)
 
 
 def import_text(conn, text: str) -> export.Merged:

@@ -2,8 +2,8 @@
 document. Pure: no I/O. Documented for users in docs/export-format.md.
 
 Rows travel in the database's own representation (flags as 0/1, times as canonical UTC
-ISO-8601 text); `json_row` and `csv_cell` turn them into what a file holds, `validate`
-turns a parsed JSON document back into rows, or raises ValueError with one line naming
+ISO-8601 text); `json_row` and `csv_cell` turn them into what a file holds (the files are
+made by store.export), `validate` turns a parsed JSON document back into rows, or raises ValueError with one line naming
 the table, the row and the column.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -127,35 +127,6 @@ def header(since: str | None, exported_utc: str | None) -> dict[str, Any]:
     if exported_utc is not None:
         head["exported_utc"] = exported_utc
     return head
-
-
-def document_text(tables: Mapping[str, Iterable[Row]], since: str | None = None,
-                  exported_utc: str | None = None) -> str:
-    """The JSON document: the header, then each table as a list with one row object a line."""
-    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
-    parts = [f" {dump(k)}: {dump(v)}" for k, v in header(since, exported_utc).items()]
-    for table in TABLES:
-        rows = [f"  {dump(json_row(table, row))}" for row in tables.get(table.name, ())]
-        parts.append(f" {dump(table.name)}: [\n" + ",\n".join(rows) + "\n ]" if rows else f" {dump(table.name)}: []")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
-
-
-def csv_files(tables: Mapping[str, Iterable[Row]], since: str | None = None,
-              exported_utc: str | None = None) -> dict[str, str]:
-    """File name -> CSV text: meta.csv (key,value: the header) and one file per table."""
-    files = {"meta.csv": _csv([("key", "value")] + [(k, csv_cell(v)) for k, v in header(since, exported_utc).items()])}
-    for table in TABLES:
-        files[f"{table.name}.csv"] = _csv([table.names] + [tuple(map(csv_cell, row)) for row in tables.get(table.name, ())])
-    return files
-
-
-def _csv(lines: Iterable[Sequence[str]]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n").writerows(lines)
-    return out.getvalue()
 
 
 # --- from a document to rows ---------------------------------------------------------------------

@@ -170,9 +170,9 @@ def _aside_name(db_file: Path, now: datetime) -> Path:
     return aside
 
 
-def _settle_live(db_file: Path) -> None:
-    """Fold the live file's WAL into it and close it, so the main file alone is all of it.
-    BackupError when another program has it open (a running app)."""
+def _settle_live(db_file: Path) -> bool:
+    """Fold the live file's WAL into it and close it, so the main file alone is all of it;
+    False when it is damaged. BackupError when another program has it open (a running app)."""
     try:
         conn = sqlite3.connect(db_file, timeout=0.5, isolation_level=None)
         try:
@@ -182,6 +182,7 @@ def _settle_live(db_file: Path) -> None:
             if busy:
                 raise sqlite3.OperationalError("database is locked")
             conn.execute("PRAGMA journal_mode = DELETE")  # fails while another connection is open
+            return True
         finally:
             conn.close()
     except sqlite3.OperationalError as exc:
@@ -189,7 +190,7 @@ def _settle_live(db_file: Path) -> None:
             raise BackupError(f"{db_file.name} is in use by another program: quit Micro-Session and try again") from None
         raise BackupError(f"cannot use {db_file}: {exc}") from None
     except sqlite3.DatabaseError:
-        pass  # a damaged live file: kept byte for byte, with its WAL, below
+        return False  # damaged: the byte-for-byte copy is what is kept
 
 
 def restore(db_file: Path, backup_file: Path, now: datetime) -> Path | None:
@@ -218,22 +219,36 @@ def restore(db_file: Path, backup_file: Path, now: datetime) -> Path | None:
         finally:
             conn.close()
         fsync_file(prepared)
-        aside = None
-        if db_file.exists():
-            _settle_live(db_file)
-            aside = _aside_name(db_file, now)
-            _copy_durably(db_file, aside)
-            wal = Path(f"{db_file}-wal")
-            if wal.exists():  # only left when the live file is damaged
-                _copy_durably(wal, Path(f"{aside}-wal"))
-                wal.unlink()
-            Path(f"{db_file}-shm").unlink(missing_ok=True)
+        aside = _set_aside(db_file, now) if db_file.exists() else None
         os.replace(prepared, db_file)
         fsync_dir(db_file.parent)
         return aside
     finally:
         for leftover in (prepared, Path(f"{prepared}-journal"), Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def _set_aside(db_file: Path, now: datetime) -> Path:
+    """Copy the current data file (and its WAL) aside, byte for byte, before SQLite touches it
+    (closing a damaged file can delete its WAL); then, if it is healthy and no other program
+    has it open, fold the WAL in and keep a single self-contained copy instead."""
+    aside, wal = _aside_name(db_file, now), Path(f"{db_file}-wal")
+    copies = [aside, Path(f"{aside}-wal")]
+    _copy_durably(db_file, aside)
+    if wal.exists():
+        _copy_durably(wal, copies[1])
+    try:
+        healthy = _settle_live(db_file)
+    except BackupError:
+        for p in copies:
+            p.unlink(missing_ok=True)
+        raise
+    if healthy:
+        _copy_durably(db_file, aside)
+        copies[1].unlink(missing_ok=True)
+    wal.unlink(missing_ok=True)  # healthy: folded in; damaged: kept in the copy
+    Path(f"{db_file}-shm").unlink(missing_ok=True)
+    return aside
 
 
 def _copy_durably(src: Path, dst: Path) -> None:

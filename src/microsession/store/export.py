@@ -6,14 +6,16 @@ transaction (one snapshot); merging in one write transaction (all or nothing).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from microsession.core import export_format as fmt
 from microsession.core.export_format import BY_NAME, TABLES, Row
 from microsession.store import db
 from microsession.store.backup import fsync_dir, fsync_file
@@ -137,7 +139,43 @@ def merge(conn: sqlite3.Connection, tables: Mapping[str, Sequence[Row]],
     return result
 
 
+# --- the files' text --------------------------------------------------------------------------
+
+def document_text(tables: Mapping[str, Iterable[Row]], since: str | None = None,
+                  exported_utc: str | None = None) -> str:
+    """The JSON document: the header, then each table as a list with one row object a line."""
+    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+    parts = [f" {dump(k)}: {dump(v)}" for k, v in fmt.header(since, exported_utc).items()]
+    for table in TABLES:
+        rows = [f"  {dump(fmt.json_row(table, row))}" for row in tables.get(table.name, ())]
+        parts.append(f" {dump(table.name)}: [\n" + ",\n".join(rows) + "\n ]" if rows else f" {dump(table.name)}: []")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def csv_files(tables: Mapping[str, Iterable[Row]], since: str | None = None,
+              exported_utc: str | None = None) -> dict[str, str]:
+    """File name -> CSV text: meta.csv (key,value: the header) and one file per table."""
+    files = {"meta.csv": _csv([("key", "value")] + [(k, fmt.csv_cell(v)) for k, v in fmt.header(since, exported_utc).items()])}
+    for table in TABLES:
+        files[f"{table.name}.csv"] = _csv([table.names] + [tuple(map(fmt.csv_cell, row)) for row in tables.get(table.name, ())])
+    return files
+
+
+def _csv(lines: Iterable[Sequence[str]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(lines)
+    return out.getvalue()
+
+
 # --- files, written whole or not at all ----------------------------------------------------------
+
+def _check_parent(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, "no such folder", str(path.parent))
+
 
 def _temp_name(path: Path, what: str) -> Path:
     return path.with_name(f".{path.name}.{what}-{os.getpid()}")
@@ -147,6 +185,7 @@ def write_file(path: Path, data: bytes) -> None:
     """`data` at `path` via a synced temporary file and one rename (an old file is replaced)."""
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    _check_parent(path)
     tmp = _temp_name(path, "tmp")
     try:
         with open(tmp, "wb") as f:
@@ -182,6 +221,7 @@ def write_folder(path: Path, files: Mapping[str, str]) -> None:
     synced, then renamed. An earlier export folder there is replaced; any other folder is not."""
     if path.exists() and not (path.is_dir() and _is_export_folder(path)):
         raise FileExistsError(17, "exists and is not an export folder; choose another place", str(path))
+    _check_parent(path)
     tmp, old = _temp_name(path, "tmp"), _temp_name(path, "old")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
