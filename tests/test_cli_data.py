@@ -196,3 +196,15 @@ def test_restore_is_refused_while_the_app_runs(data, tmp_path, capsys):
         assert not list(data.glob("*before-restore*"))
     finally:
         os.close(fd)
+
+
+def test_a_file_too_big_to_be_an_export_is_not_read(data, tmp_path, capsys, monkeypatch):
+    import microsession.cli_data as cli_data
+
+    monkeypatch.setattr(cli_data, "MAX_IMPORT_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 2048)
+    before = dump(data)
+    code, _, err = cli(capsys, "import", str(big))
+    assert code == 2 and "more than the 0 MB an import may be" in err
+    assert dump(data) == before

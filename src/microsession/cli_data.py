@@ -14,7 +14,7 @@ from typing import Any
 
 from microsession.cli import CliError
 
-MAX_IMPORT_BYTES = 1 << 30  # ten years of history is about 60 MB as JSON
+MAX_IMPORT_BYTES = 256 << 20  # ten years of heavy use is 80 MB as JSON (and 450 MB in memory)
 FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)
 
 
@@ -93,7 +93,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         conn.close()
     stamp = fmt.canonical_utc(_now()) if args.stamp else None
     if kind == "json":
-        export.write_file(out, export.document_text(tables, since, stamp).encode("utf-8"))
+        export.write_file(out, export.document_chunks(tables, since, stamp))
     elif out.suffix.lower() == ".zip":
         export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)))
     else:
@@ -114,7 +114,8 @@ def read_document(path: Path) -> dict[str, list[tuple]]:
     try:
         size = path.stat().st_size
         if size > MAX_IMPORT_BYTES:
-            raise CliError(f"{path.name} is {size / 1e9:.1f} GB: larger than any export of ours, not imported")
+            raise CliError(f"{path.name} is {size >> 20} MB, more than the {MAX_IMPORT_BYTES >> 20} MB an import may be;"
+                           " nothing was changed")
         data = path.read_bytes()
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None

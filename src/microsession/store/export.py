@@ -11,7 +11,7 @@ import os
 import shutil
 import sqlite3
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,15 +141,24 @@ def merge(conn: sqlite3.Connection, tables: Mapping[str, Sequence[Row]],
 
 # --- the files' text --------------------------------------------------------------------------
 
+def document_chunks(tables: Mapping[str, Iterable[Row]], since: str | None = None,
+                    exported_utc: str | None = None) -> Iterator[str]:
+    """The JSON document in pieces: the header, then each table as a list, one row object a line."""
+    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+    yield "{\n" + ",\n".join(f" {dump(k)}: {dump(v)}" for k, v in fmt.header(since, exported_utc).items())
+    for table in TABLES:
+        yield f",\n {dump(table.name)}: ["
+        sep = "\n  "
+        for row in tables.get(table.name, ()):
+            yield sep + dump(fmt.json_row(table, row))
+            sep = ",\n  "
+        yield "]" if sep == "\n  " else "\n ]"
+    yield "\n}\n"
+
+
 def document_text(tables: Mapping[str, Iterable[Row]], since: str | None = None,
                   exported_utc: str | None = None) -> str:
-    """The JSON document: the header, then each table as a list with one row object a line."""
-    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
-    parts = [f" {dump(k)}: {dump(v)}" for k, v in fmt.header(since, exported_utc).items()]
-    for table in TABLES:
-        rows = [f"  {dump(fmt.json_row(table, row))}" for row in tables.get(table.name, ())]
-        parts.append(f" {dump(table.name)}: [\n" + ",\n".join(rows) + "\n ]" if rows else f" {dump(table.name)}: []")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    return "".join(document_chunks(tables, since, exported_utc))
 
 
 def csv_files(tables: Mapping[str, Iterable[Row]], since: str | None = None,
@@ -181,15 +190,20 @@ def _temp_name(path: Path, what: str) -> Path:
     return path.with_name(f".{path.name}.{what}-{os.getpid()}")
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """`data` at `path` via a synced temporary file and one rename (an old file is replaced)."""
+def write_file(path: Path, data: bytes | Iterable[str]) -> None:
+    """`data` (bytes, or text in pieces written as UTF-8) at `path` via a synced temporary file
+    and one rename (an old file is replaced)."""
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder, not a file", str(path))
     _check_parent(path)
     tmp = _temp_name(path, "tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                for piece in data:
+                    f.write(piece.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
