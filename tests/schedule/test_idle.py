@@ -112,3 +112,102 @@ def test_x11_screensaver_idle_time_under_xvfb(xvfb):
         wait_until(lambda: source.idle_seconds() < before)  # the input reset the idle time
     finally:
         source.close()
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
+<allow own="*"/></policy></busconfig>
+"""
+
+
+@pytest.fixture
+def private_bus(tmp_path):
+    """A private session bus (no activation), torn down by its pid."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("needs dbus-daemon (apt: dbus)")
+    config = tmp_path / "bus.conf"
+    config.write_text(BUS_CONFIG)
+    proc = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        import select
+
+        assert select.select([proc.stdout], [], [], 10)[0], "dbus-daemon did not start"
+        yield proc.stdout.readline().decode().strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+        proc.stdout.close()
+
+
+@pytest.fixture
+def fake_idle_service(private_bus):
+    """serve(bus name, method, signature, value): a fake idle service on the private bus."""
+    import threading
+
+    from jeepney import HeaderFields, MessageType, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    stop, threads, conns = threading.Event(), [], []
+
+    def serve(name, member, signature, value):
+        conn = open_dbus_connection(bus=private_bus)
+        conns.append(conn)
+        conn.send_and_get_reply(message_bus.RequestName(name), timeout=5)
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    msg = conn.receive(timeout=0.1)
+                except TimeoutError:
+                    continue
+                if (msg.header.message_type == MessageType.method_call
+                        and msg.header.fields.get(HeaderFields.member) == member):
+                    conn.send(new_method_return(msg, signature, (value,)))
+
+        threads.append(threading.Thread(target=loop, daemon=True))
+        threads[-1].start()
+
+    yield private_bus, serve
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    for conn in conns:
+        conn.close()
+
+
+@pytest.fixture
+def fake_mutter(fake_idle_service):
+    address, serve = fake_idle_service
+    serve("org.gnome.Mutter.IdleMonitor", "GetIdletime", "t", 12345)  # milliseconds
+    return address
+
+
+def test_freedesktop_screensaver_over_dbus(fake_idle_service):
+    address, serve = fake_idle_service
+    serve("org.freedesktop.ScreenSaver", "GetSessionIdleTime", "u", 42)  # seconds
+    source = idle.DBusIdleSource(idle.DBusIdleSource.FREEDESKTOP, address=address)
+    try:
+        assert source.idle_seconds() == 42.0
+    finally:
+        source.close()
+
+
+def test_mutter_idle_monitor_over_dbus(fake_mutter):
+    source = idle.DBusIdleSource(idle.DBusIdleSource.MUTTER, address=fake_mutter)
+    try:
+        assert source.idle_seconds() == pytest.approx(12.345)
+    finally:
+        source.close()
+    with pytest.raises(idle.IdleUnavailable):  # nobody owns org.freedesktop.ScreenSaver on this bus
+        idle.DBusIdleSource(idle.DBusIdleSource.FREEDESKTOP, address=fake_mutter)
+
+
+def test_the_system_choice_on_linux_takes_the_first_that_answers(fake_mutter, monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", fake_mutter)
+    source, reasons = idle.first_working(idle.candidates("linux", {"DBUS_SESSION_BUS_ADDRESS": fake_mutter}))
+    assert source.name == "D-Bus org.gnome.Mutter.IdleMonitor" and reasons == []
+    source.close()

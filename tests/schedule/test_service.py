@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import Qt
 
 from microsession.core.clock import SystemClock
 from microsession.core.tasks import new_task
@@ -62,7 +63,8 @@ def test_a_time_rule_fires_on_the_worker_and_the_offer_arrives_on_the_main_threa
     rule = add(conn, "Stand-up", AtTime((4, 0), EVERY_DAY), Suggestion(10, "communication", label="email"))
     service = make_service()
     job_threads, arrived = [], []
-    service.scheduler.add_listener(lambda event: job_threads.append(threading.current_thread()), 2 ** 12)  # EXECUTED
+    # a direct connection runs in the emitting thread: the job's
+    service._fired.connect(lambda _id: job_threads.append(threading.current_thread()), Qt.ConnectionType.DirectConnection)
     service.suggested.connect(lambda offer: arrived.append((offer, threading.current_thread())))
     soon = datetime.now(BERLIN) + timedelta(seconds=1)
     service.scheduler.modify_job(rule.id, next_run_time=soon)
@@ -196,3 +198,40 @@ def test_start_if_needed_imports_nothing_while_no_rule_is_enabled(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refresh_starts_the_service_once_a_rule_is_enabled_then_rebuilds_it(qapp, conn):
+    from microsession.schedule.start import refresh
+
+    rule = add(conn, "Coffee", AtTime((9, 0)))
+    store.set_enabled(conn, rule.id, False)
+    assert refresh(None, conn, SystemClock(), lambda: False, tz=BERLIN) is None
+    store.set_enabled(conn, rule.id, True)
+    service = refresh(None, conn, SystemClock(), lambda: False, tz=BERLIN)
+    try:
+        assert service is not None and service.next_run(rule.id) is not None
+        store.set_enabled(conn, rule.id, False)
+        assert refresh(service, conn, SystemClock(), lambda: False) is service
+        assert service.next_run(rule.id) is None and service.scheduler.get_jobs() == []
+    finally:
+        service.shutdown()
+
+
+GOOD_ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+            "DTSTART;TZID=Europe/Berlin:20260302T090000\r\nDTEND;TZID=Europe/Berlin:20260302T100000\r\n"
+            "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_a_calendar_is_read_again_when_the_file_changes(qtbot, tmp_path, conn, make_service):
+    cal = tmp_path / "cal.ics"
+    cal.write_text(GOOD_ICS[:40], newline="")  # cut short
+    rule = add(conn, "After meetings", AfterEvents(str(cal), 2, days=EVERY_DAY))
+    service = make_service()
+    assert "cut short" in service.problems[rule.id] and service.next_run(rule.id) is None
+    replacement = tmp_path / "cal.ics.new"
+    replacement.write_text(GOOD_ICS, newline="")
+    with qtbot.waitSignal(service.problems_changed, timeout=15000):
+        replacement.replace(cal)  # how editors save: a new file renamed over the old one
+    qtbot.waitUntil(lambda: rule.id not in service.problems, timeout=15000)
+    nxt = service.next_run(rule.id)
+    assert nxt is not None and (nxt.astimezone(BERLIN).hour, nxt.astimezone(BERLIN).minute) == (10, 2)

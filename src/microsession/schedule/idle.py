@@ -105,7 +105,11 @@ class DBusIdleSource:
             self._conn = open_dbus_connection(bus=address, auth_timeout=DBUS_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - no bus, refused, bad address
             raise IdleUnavailable(f"no session bus ({exc})") from None
-        self.idle_seconds()  # raises IdleUnavailable when nobody answers
+        try:
+            self.idle_seconds()  # raises IdleUnavailable when nobody answers
+        except IdleUnavailable:
+            self._conn.close()
+            raise
 
     def idle_seconds(self) -> float:
         try:

@@ -28,3 +28,13 @@ def start_if_needed(conn: sqlite3.Connection | None, clock: "Clock", is_focus_ru
     service = TriggerService(conn, clock, is_focus_running, **kwargs)
     service.rebuild()
     return service
+
+
+def refresh(service: "TriggerService | None", conn: sqlite3.Connection | None, clock: "Clock",
+            is_focus_running: Callable[[], bool], **kwargs: Any) -> "TriggerService | None":
+    """After the editor's rules_changed: rebuild the running service's jobs, or start one now
+    that a rule is enabled. Returns the service to keep (None while no rule was ever enabled)."""
+    if service is not None:
+        service.rebuild()
+        return service
+    return start_if_needed(conn, clock, is_focus_running, **kwargs)

@@ -7,10 +7,14 @@ only while snoozed); Dismiss drops it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from microsession.core.triggers import Offer
 from microsession.trace import trace
+
+if TYPE_CHECKING:  # not imported at run time: the app may build this at start-up for nothing
+    from microsession.core.triggers import Offer
 
 SNOOZE_MINUTES = 10
 
