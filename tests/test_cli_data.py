@@ -161,6 +161,12 @@ def test_backup_and_restore(data, tmp_path, capsys):
         assert conn.execute("SELECT count(*) FROM session_logs").fetchone()[0] == 0
     code, _, err = cli(capsys, "restore", str(db_path(data)))
     assert code == 2 and "the data file itself" in err
+    cli(capsys, "export", "--out", str(tmp_path / "e.json"))
+    code, _, err = cli(capsys, "restore", str(tmp_path / "e.json"))
+    assert code == 2 and "is an export, not a backup" in err
+    for target in (db_path(data), Path(f"{db_path(data)}-wal")):
+        code, _, err = cli(capsys, "export", "--format", "json", "--out", str(target))
+        assert code == 2 and "the data file itself" in err
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(made.read_bytes()[:5000])
     code, _, err = cli(capsys, "restore", str(bad))

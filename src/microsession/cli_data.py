@@ -7,6 +7,7 @@ checked whole before the data file is opened, and written in one transaction.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sqlite3
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -81,6 +82,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     kind = args.format or ("json" if out.suffix.lower() == ".json" else "csv")
     since = fmt.canonical_utc(datetime.combine(args.since, time()).astimezone()) if args.since else None
     path = _db_file(args)
+    if out.resolve() in {Path(f"{path}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}:
+        raise CliError(f"{out} is the data file itself: choose another place for the export")
     if not path.is_file():
         raise CliError(f"there is no data file at {path} yet: nothing to export")
     try:
@@ -214,6 +217,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     path = _db_file(args)
     if source.resolve() == path.resolve():
         raise CliError(f"{source} is the data file itself: give a backup")
+    with contextlib.suppress(OSError), open(source, "rb") as f:
+        if f.read(1) in (b"{", b"P"):
+            raise CliError(f"{source.name} is an export, not a backup: bring it back with `microsession import`")
     lock = _hold_instance_lock(path.parent)
     try:
         aside = restore(path, source, _now())
