@@ -49,3 +49,32 @@ def test_a_new_offer_cancels_a_snooze(qtbot):
     s.snooze(10)
     s.offer(DESK)
     assert s.snoozed is None and s.pending == DESK  # the snoozed one will not come back
+
+
+def test_a_fired_rule_reaches_the_menu_line_on_the_main_thread(qtbot, tmp_path):
+    """A real QtScheduler job 1 s ahead -> TriggerService.suggested -> Suggestions.offer."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from microsession.core.clock import SystemClock
+    from microsession.core.triggers import AtTime, Suggestion
+    from microsession.schedule.start import start_if_needed
+    from microsession.store import db
+    from microsession.store import triggers as store
+
+    conn = db.connect(tmp_path / "m.sqlite3")
+    rule = store.new_rule("Stand-up", AtTime((4, 0)), Suggestion(10, "communication"))
+    store.add(conn, rule, datetime.now(timezone.utc))
+    service = start_if_needed(conn, SystemClock(), lambda: False)
+    try:
+        s = Suggestions()
+        service.suggested.connect(s.offer)
+        seen = []
+        s.changed.connect(lambda: seen.append((s.menu_text(), threading.current_thread())))
+        service.scheduler.modify_job(rule.id, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1))
+        with qtbot.waitSignal(s.offered, timeout=15000):
+            pass
+        assert seen == [("Suggested: Stand-up: 10 min · communication", threading.main_thread())]
+    finally:
+        service.shutdown()
+        conn.close()
