@@ -261,7 +261,6 @@ def test_app_start_reports_bad_stored_settings_once_and_leaves_them(tmp_path):
     """The real app, offscreen: one notice naming each bad key; the rows stay as they were."""
     import json
     import os
-    import signal
     import subprocess
     import time
 
@@ -289,9 +288,15 @@ def test_app_start_reports_bad_stored_settings_once_and_leaves_them(tmp_path):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the app did not get ready in 60 s"
             time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGTERM)
+        # `quit` over the control socket, not SIGTERM: a signal that lands between "ready"
+        # and the event loop's start is lost (app.quit() before exec() does nothing)
+        subprocess.run([sys.executable, "-m", "microsession", "quit"], env=env, timeout=60,
+                       capture_output=True, check=True)
         proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         proc.stderr.close()
     notices = [e["message"] for e in events() if e["event"] == "notice" and "not valid" in e["message"]]
     assert len(notices) == 1
