@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from microsession.cli import CliError, positive_int
+from microsession.core import trigger_json
 from microsession.core import triggers as core
 from microsession.core.triggers import Rule
 
@@ -229,7 +230,7 @@ def rule_json(rule, problem: str | None) -> dict[str, Any]:
     if not isinstance(rule, Rule):
         return {"id": rule.id, "name": rule.name, "enabled": False, "problem": problem}
     return {"id": rule.id, "name": rule.name, "enabled": rule.enabled, "kind": rule.kind,
-            "condition": core.condition_json(rule.condition), "suggestion": core.suggestion_json(rule.suggestion),
+            "condition": trigger_json.condition_json(rule.condition), "suggestion": trigger_json.suggestion_json(rule.suggestion),
             "when_busy": rule.when_busy, "problem": problem}
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from microsession.core import trigger_json as tj
 from microsession.core import triggers as t
 from microsession.core.triggers import AfterEvents, AtTime, AwayWatch, BackAtDesk, Every, Rule, Suggestion
 
@@ -34,7 +35,7 @@ def test_every_times_of_day_include_the_end():
     AfterEvents("/x/cal.ics", 5, (9, 0), (18, 0), frozenset({0, 1})), AfterEvents(""), BackAtDesk(20),
 ])
 def test_conditions_round_trip_through_json(cond):
-    assert t.condition_from_json(t.condition_json(cond)) == cond
+    assert tj.condition_from_json(tj.condition_json(cond)) == cond
 
 
 @pytest.mark.parametrize("bad", [
@@ -45,17 +46,17 @@ def test_conditions_round_trip_through_json(cond):
 ])
 def test_bad_condition_json_is_a_value_error(bad):
     with pytest.raises(ValueError):
-        t.condition_from_json(bad)
+        tj.condition_from_json(bad)
 
 
 def test_suggestion_validation_and_json():
     s = Suggestion(10, "communication", None, None, "email")
-    assert t.suggestion_from_json(t.suggestion_json(s)) == s
+    assert tj.suggestion_from_json(tj.suggestion_json(s)) == s
     assert s.describe() == "10 min · email"
     assert Suggestion(10, pick="light").describe() == "10 min · the lightest open task type"
     for bad in ({"minutes": 0}, {"minutes": 241}, {"minutes": 5, "pick": "x"}, {"minutes": 5, "label": "a\nb"}, {}):
         with pytest.raises(ValueError):
-            t.suggestion_from_json(bad)
+            tj.suggestion_from_json(bad)
 
 
 def test_rule_checks_name_and_incomplete_calendar():

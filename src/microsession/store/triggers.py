@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from microsession.core import trigger_json
 from microsession.core import triggers as core
 from microsession.core.ids import new_id
 from microsession.core.triggers import Rule
@@ -32,8 +33,8 @@ class Damaged:
 
 def _rule(r: sqlite3.Row) -> Rule | Damaged:
     try:
-        return Rule(r["id"], r["name"], bool(r["enabled"]), core.condition_from_json(json.loads(r["condition"])),
-                    core.suggestion_from_json(json.loads(r["suggestion"])), r["when_busy"])
+        return Rule(r["id"], r["name"], bool(r["enabled"]), trigger_json.condition_from_json(json.loads(r["condition"])),
+                    trigger_json.suggestion_from_json(json.loads(r["suggestion"])), r["when_busy"])
     except (ValueError, TypeError, RecursionError) as exc:
         return Damaged(r["id"], str(r["name"]), " ".join(str(exc).split())[:200])
 
@@ -72,8 +73,8 @@ def add(conn: sqlite3.Connection, rule: Rule, now: datetime) -> None:
     conn.execute(
         "INSERT INTO triggers (id, name, enabled, kind, condition, suggestion, when_busy, position, created_utc)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM triggers), ?)",
-        (rule.id, rule.name, int(rule.enabled), rule.kind, json.dumps(core.condition_json(rule.condition)),
-         json.dumps(core.suggestion_json(rule.suggestion)), rule.when_busy, iso(now)),
+        (rule.id, rule.name, int(rule.enabled), rule.kind, json.dumps(trigger_json.condition_json(rule.condition)),
+         json.dumps(trigger_json.suggestion_json(rule.suggestion)), rule.when_busy, iso(now)),
     )
 
 
@@ -83,8 +84,8 @@ def update(conn: sqlite3.Connection, rule: Rule) -> bool:
     cur = conn.execute(
         "UPDATE triggers SET name = ?, enabled = ?, kind = ?, suggestion = ?, when_busy = ?,"
         " last_fired_utc = CASE WHEN condition = ? THEN last_fired_utc END, condition = ? WHERE id = ?",
-        (rule.name, int(rule.enabled), rule.kind, json.dumps(core.suggestion_json(rule.suggestion)),
-         rule.when_busy, *(2 * [json.dumps(core.condition_json(rule.condition))]), rule.id),
+        (rule.name, int(rule.enabled), rule.kind, json.dumps(trigger_json.suggestion_json(rule.suggestion)),
+         rule.when_busy, *(2 * [json.dumps(trigger_json.condition_json(rule.condition))]), rule.id),
     )
     return cur.rowcount == 1
 
