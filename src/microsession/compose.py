@@ -25,7 +25,8 @@ from microsession.store import db, sessions, stack_runs
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui.controller import Controller
-from microsession.ui.reminders import Reminders
+from microsession.ui.reminders import DailyBackup, Reminders
+from microsession.app import release_free_memory
 from microsession.ui.shell import Shell
 
 START_CHECKS_DELAY_MS = 3000
@@ -131,7 +132,13 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     controller.wake()  # arm the timer for a resumed session
     for note in notes:
         shell.tell(note)
-    reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review)
+    backup = None
+    if conn is not None:
+        backup = DailyBackup(db_path(folder), folder, lambda: controller.settings.backup_keep)
+        backup.failed.connect(shell.tell)
+        backup.done.connect(lambda path: trace("backup_made", path=path))
+        backup.done.connect(lambda _path: release_free_memory())  # the copy's page cache, freed
+    reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup)
     QTimer.singleShot(START_CHECKS_DELAY_MS, reminders.check)  # after start-up: nothing is due in a hurry
     shell.reminders = reminders
     trace("ready")

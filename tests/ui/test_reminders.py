@@ -71,3 +71,33 @@ def test_off_in_settings(qapp, conn):
     reminders, clock, shown, _ = make(qapp, conn, SUNDAY_1930, replace(Settings(), review_reminder=False))
     reminders.check()
     assert shown == []
+
+
+def test_daily_backup_on_a_worker_thread_once_a_day(qapp, qtbot, tmp_path):
+    from microsession.ui.reminders import DailyBackup
+
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = db.connect(data / "microsession.sqlite3")
+    conn.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
+    backup = DailyBackup(data / "microsession.sqlite3", data, lambda: 7)
+    with qtbot.waitSignal(backup.done, timeout=20000) as made:
+        backup(SUNDAY_1930)
+    first = made.args[0]
+    assert first.endswith("microsession-2026-03-15.sqlite3")
+    backup(SUNDAY_1930 + timedelta(hours=1))  # the same day: nothing more
+    qtbot.waitUntil(lambda: not backup._busy.locked(), timeout=20000)
+    assert sorted(p.name for p in (data / "backups").iterdir()) == ["microsession-2026-03-15.sqlite3"]
+    conn.close()
+
+
+def test_a_backup_that_fails_is_told(qapp, qtbot, tmp_path):
+    from microsession.ui.reminders import DailyBackup
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "microsession.sqlite3").write_bytes(b"not a database at all" * 100)
+    backup = DailyBackup(data / "microsession.sqlite3", data, lambda: 7)
+    with qtbot.waitSignal(backup.failed, timeout=20000) as told:
+        backup(SUNDAY_1930)
+    assert told.args[0].startswith("Today's backup could not be made")
