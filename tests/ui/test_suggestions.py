@@ -1,7 +1,7 @@
 """The pending suggestion: offer, start, snooze (offered again later), dismiss."""
 
 from microsession.core.triggers import Offer
-from microsession.ui.suggestions import Suggestions
+from microsession.ui.suggestions import ACTIONS, Suggestions
 
 COFFEE = Offer("r1", "Coffee planning", 5, "admin", label="planning")
 DESK = Offer("r2", "Back at the desk", 10, "social-media")
@@ -78,3 +78,19 @@ def test_a_fired_rule_reaches_the_menu_line_on_the_main_thread(qtbot, tmp_path):
     finally:
         service.shutdown()
         conn.close()
+
+
+def test_notification_actions_map_to_start_snooze_dismiss(qtbot):
+    s = Suggestions(snooze_ms_per_minute=10)
+    s.offer(COFFEE)
+    assert s.notification() == ("Coffee planning", "5 min · planning", ACTIONS)
+    assert [k for k, _ in ACTIONS] == ["trigger_start", "trigger_snooze", "trigger_dismiss"]
+    assert s.answer("trigger_snooze") and s.snoozed == COFFEE and s.notification() is None
+    with qtbot.waitSignal(s.offered, timeout=10000):
+        pass
+    assert not s.answer("start_break") and s.pending == COFFEE  # not ours: untouched
+    assert s.answer("trigger_dismiss") and s.pending is None
+    s.offer(DESK)
+    with qtbot.waitSignal(s.start_requested) as started:
+        assert s.answer("trigger_start")
+    assert started.args == [DESK]

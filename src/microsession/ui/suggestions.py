@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # not imported at run time: the app may build this at start-u
     from microsession.core.triggers import Offer
 
 SNOOZE_MINUTES = 10
+# The notification's actions; answer(key) acts on them (keys never clash with the shell's own).
+ACTIONS = [("trigger_start", "Start"), ("trigger_snooze", f"Snooze {SNOOZE_MINUTES} min"), ("trigger_dismiss", "Dismiss")]
 
 
 class Suggestions(QObject):
@@ -56,6 +58,19 @@ class Suggestions(QObject):
 
     def dismiss(self) -> None:
         self._take()
+
+    def answer(self, key: str) -> bool:
+        """A notification action (ACTIONS' keys); False for a key that is not ours."""
+        act = {"trigger_start": self.start, "trigger_snooze": self.snooze, "trigger_dismiss": self.dismiss}.get(key)
+        if act is not None:
+            act()
+        return act is not None
+
+    def notification(self) -> tuple[str, str, list[tuple[str, str]]] | None:
+        """(title, body, actions) of the pending suggestion's notification, or None."""
+        if self.pending is None:
+            return None
+        return self.pending.rule_name, self.pending.text().split(": ", 1)[-1], list(ACTIONS)
 
     def menu_text(self) -> str | None:
         """The tray menu's line for the pending suggestion, or None."""
