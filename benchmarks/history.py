@@ -48,7 +48,10 @@ def generate(path: Path, years: float = 10, seed: int = 1, last_day: date | None
     day = first_day
     while day <= last_day:
         n = 0 if rng.random() < 0.12 else rng.randint(per_day // 2, per_day * 3 // 2 + 2)
-        moment = datetime(day.year, day.month, day.day, rng.choice((7, 8, 9, 10)), rng.randrange(60), tzinfo=ZONE)
+        # Arithmetic in UTC: adding to a zoned local time is wall-clock arithmetic, which on a
+        # DST day makes sessions that end before they start.
+        moment = datetime(day.year, day.month, day.day, rng.choice((7, 8, 9, 10)), rng.randrange(60),
+                          tzinfo=ZONE).astimezone(timezone.utc)
         for _ in range(n):
             if not open_tasks or rng.random() < 0.34:
                 task = (new_id(), rng.choice(TYPES))
@@ -60,7 +63,7 @@ def generate(path: Path, years: float = 10, seed: int = 1, last_day: date | None
             stopped = rng.random() < 0.1
             focused = minutes * 60 * (rng.uniform(0.3, 0.95) if stopped else 1.0)
             sid = new_id()
-            offset = int(moment.utcoffset().total_seconds())
+            offset = int(moment.astimezone(ZONE).utcoffset().total_seconds())
             end = moment + timedelta(seconds=focused)
             sessions.append((sid, "deep" if deep else "micro", minutes * 60.0, _iso(moment), offset, _iso(end),
                              offset, round(focused, 3), "stopped" if stopped else "completed", task_id))
