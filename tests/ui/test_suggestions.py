@@ -94,3 +94,36 @@ def test_notification_actions_map_to_start_snooze_dismiss(qtbot):
     with qtbot.waitSignal(s.start_requested) as started:
         assert s.answer("trigger_start")
     assert started.args == [DESK]
+
+
+def test_the_notification_on_a_real_desktop_and_its_snooze_action(desktop, qtbot, tmp_path):
+    """dunst on Xvfb shows the suggestion with its three actions; Snooze, picked from dunst's
+    menu, comes back through the notifier to Suggestions."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from microsession.ui.notify import make_notifier
+
+    notifier = make_notifier(None)
+    try:
+        assert notifier.backend == "freedesktop"
+        s = Suggestions()
+        s.offered.connect(lambda _offer: notifier.notify(*s.notification()))
+        notifier.action_invoked.connect(s.answer)
+        with qtbot.waitSignal(notifier.delivered, timeout=10000):
+            s.offer(COFFEE)
+        qtbot.waitUntil(lambda: desktop.displayed() == 1, timeout=10000)
+        shots = Path(__file__).resolve().parents[2] / "shots"
+        if shutil.which("import"):  # imagemagick: the screen as the user sees it
+            target = (shots if shots.is_dir() else tmp_path) / "trigger-notification.png"
+            subprocess.run(["/usr/bin/import", "-window", "root", "-crop", "420x160+860+0", str(target)],
+                           env=desktop.env, check=True, timeout=30)
+        desktop.pick("trigger_snooze")
+        with qtbot.waitSignal(notifier.action_invoked, timeout=10000) as blocker:
+            desktop.context()
+        assert blocker.args == ["trigger_snooze"] and s.snoozed == COFFEE and s.pending is None
+        offered = (desktop.dir / "dmenu-input").read_text()
+        assert ",trigger_start]" in offered and ",trigger_dismiss]" in offered
+    finally:
+        notifier.shutdown()
