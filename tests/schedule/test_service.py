@@ -235,3 +235,14 @@ def test_a_calendar_is_read_again_when_the_file_changes(qtbot, tmp_path, conn, m
     qtbot.waitUntil(lambda: rule.id not in service.problems, timeout=15000)
     nxt = service.next_run(rule.id)
     assert nxt is not None and (nxt.astimezone(BERLIN).hour, nxt.astimezone(BERLIN).minute) == (10, 2)
+
+
+def test_an_unreadable_store_keeps_the_jobs_as_they_were(tmp_path, conn, make_service):
+    rule = add(conn, "Coffee", AtTime((9, 0)))
+    service = make_service()
+    conn.execute("ALTER TABLE triggers RENAME TO triggers_gone")  # a store that cannot be read
+    try:
+        service.rebuild()
+        assert service.next_run(rule.id) is not None and rule.id in service.rules
+    finally:
+        conn.execute("ALTER TABLE triggers_gone RENAME TO triggers")

@@ -86,13 +86,18 @@ class TriggerService(QObject):
     # --- building jobs -------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """(Re)make every job from the enabled rules in the store (call after any rule change)."""
+        """(Re)make every job from the enabled rules in the store (call after any rule change).
+        When the store cannot be read (locked, damaged), the jobs as they were keep running."""
+        try:
+            rules = {r.id: r for r in store.rules(self.conn, enabled_only=True)}
+            fired = store.last_fired(self.conn)
+        except sqlite3.Error:
+            return
         self.scheduler.remove_all_jobs()
-        self.rules = {r.id: r for r in store.rules(self.conn, enabled_only=True)}
+        self.rules = rules
         self.problems.clear()
         self._watches = {}
         now = self.clock.now_utc()
-        fired = store.last_fired(self.conn)
         paths = set()
         for rule in self.rules.values():
             if isinstance(rule.condition, BackAtDesk):
@@ -110,7 +115,10 @@ class TriggerService(QObject):
             trigger = trigger_for(rule, self.tz, source)
             assert trigger is not None
             if rule.id not in fired:  # the baseline for a catch-up after the app was closed
-                store.mark_fired(self.conn, rule.id, now)
+                try:
+                    store.mark_fired(self.conn, rule.id, now)
+                except sqlite3.Error:
+                    pass  # no catch-up for this one after a restart, nothing worse
             missed = missed_time(trigger, fired.get(rule.id), now, self.grace_s)
             kwargs = {"next_run_time": missed} if missed is not None else {}
             self.scheduler.add_job(self._fired.emit, trigger, args=[rule.id], id=rule.id, name=rule.name, **kwargs)
