@@ -32,7 +32,7 @@ def run(data_dir_arg: str | None = None) -> int:
         return over.code
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Micro-Session")
-    app.setDesktopFileName("microsession")
+    app.setDesktopFileName("io.github.microsession.MicroSession")  # the installed launcher (packaging/)
     app.setQuitOnLastWindowClosed(False)
     # Every new tray picture (60 steps a session) leaves its scaled copy in Qt's pixmap
     # cache; the default 10 MB limit showed as +21 MB RSS over a 24-hour soak. 1 MB holds

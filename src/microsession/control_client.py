@@ -47,9 +47,13 @@ def runtime_dir(create: bool = False) -> Path:
     given = os.environ.get("XDG_RUNTIME_DIR", "")
     if given and os.path.isabs(given) and os.path.isdir(given):
         return Path(given)
+    import warnings
+
     import platformdirs
 
-    path = Path(platformdirs.user_runtime_dir("microsession", appauthor=False))
+    with warnings.catch_warnings():  # "XDG_RUNTIME_DIR not set": we know, and cope
+        warnings.simplefilter("ignore")
+        path = Path(platformdirs.user_runtime_dir("microsession", appauthor=False))
     if create:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
-from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 
@@ -30,6 +30,6 @@ def quit_on_signals(app: QApplication, signals=(signal.SIGTERM, signal.SIGINT)) 
             pass
 
     notifier.activated.connect(drain)
-    for signum in signals:
-        signal.signal(signum, lambda *_: app.quit())
+    for signum in signals:  # through the loop: a quit() before exec() runs would be lost
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, app.quit))
     return notifier
