@@ -165,3 +165,12 @@ class Settings:
 
 
 assert {f.name for f in fields(Settings)} == set(SPECS), "Settings and SPECS must agree"
+
+
+def in_quiet_hours(s: Settings, hour: int) -> bool:
+    """Whether a local `hour` (0-23) is in the quiet hours (no chime); they may span midnight."""
+    if not s.quiet_hours or s.quiet_from == s.quiet_until:
+        return False
+    if s.quiet_from < s.quiet_until:
+        return s.quiet_from <= hour < s.quiet_until
+    return hour >= s.quiet_from or hour < s.quiet_until

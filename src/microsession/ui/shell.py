@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from microsession.core.events import Ended
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.session import State
+from microsession.core.settings import in_quiet_hours
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui import menu as menus
@@ -66,7 +67,7 @@ class Shell(QObject):
         controller.changed.connect(self.render_ring)
         controller.focus_ended.connect(self.on_focus_ended)
         controller.break_ended.connect(self.on_break_ended)
-        controller.heads_up.connect(lambda left: self.notifier.notify("One minute left", "Time to find a good place to stop."))
+        controller.heads_up.connect(lambda left: self.announce("One minute left", "Time to find a good place to stop."))
         controller.stack_finished.connect(self.on_stack_finished)
 
     # --- parts built on first use --------------------------------------------------
@@ -256,9 +257,9 @@ class Shell(QObject):
             if in_stack:
                 nxt = self.c.run.current()
                 then = f"Next: {minutes_text(nxt.seconds)} {'break' if nxt.kind == 'break' else nxt.label or 'focus'}."
-                self.notifier.notify(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
+                self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
             else:
-                self.notifier.notify(
+                self.announce(
                     "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
                     f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
                     [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
@@ -272,14 +273,14 @@ class Shell(QObject):
         if self.c.in_stack():
             nxt = self.c.run.current()
             what = nxt.label or "focus" if nxt else "focus"
-            self.notifier.notify("Break over", f"{minutes_text(nxt.seconds)} {what} starts now.", [("stop_stack", "Stop stack")])
+            self.announce("Break over", f"{minutes_text(nxt.seconds)} {what} starts now.", [("stop_stack", "Stop stack")])
             return
         minutes = self.c.last_minutes
-        self.notifier.notify("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")])
+        self.announce("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")])
 
     def on_stack_finished(self, stack, completed: bool) -> None:
         if completed:
-            self.notifier.notify(f"{stack.name}: done ✓", f"{minutes_text(stack.focus_minutes * 60)} of focus in {len(stack.steps)} steps.")
+            self.announce(f"{stack.name}: done ✓", f"{minutes_text(stack.focus_minutes * 60)} of focus in {len(stack.steps)} steps.")
 
     def on_log_saved(self, session_id: str, log) -> None:
         self.c.save_log(session_id, log, self.popup.done_task_ids())
@@ -319,8 +320,19 @@ class Shell(QObject):
 
         self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
 
+    def announce(self, summary: str, body: str, actions: list[tuple[str, str]] | None = None) -> None:
+        """A transition of the timer, as the notification style asks: with its buttons (full),
+        without (quiet), or not at all (none: the ring and the tray say it)."""
+        style = self.c.settings.notification_style
+        trace("announce", summary=summary, style=style)
+        if style == "none":
+            return
+        self.notifier.notify(summary, body, actions if style == "full" and actions else [])
+
     def chime(self) -> None:
-        if not self.c.settings.chime:
+        s = self.c.settings
+        local_hour = self.c.clock.now_utc().astimezone().hour
+        if not s.chime or s.notification_style != "full" or in_quiet_hours(s, local_hour):
             return
         if self._chime is None:
             from microsession.ui.chime import Chime
