@@ -45,7 +45,7 @@ def test_quiet_hours_may_span_midnight():
     from microsession.core.settings import in_quiet_hours
 
     night = Settings()  # 22:00 to 07:00 by default
-    assert [h for h in range(24) if in_quiet_hours(night, h)] == [22, 23, 0, 1, 2, 3, 4, 5, 6]
+    assert [h for h in range(24) if in_quiet_hours(night, h)] == [0, 1, 2, 3, 4, 5, 6, 22, 23]
     lunch = replace(night, quiet_from=12, quiet_until=14)
     assert [h for h in range(24) if in_quiet_hours(lunch, h)] == [12, 13]
     assert not any(in_quiet_hours(replace(night, quiet_hours=False), h) for h in range(24))
