@@ -139,7 +139,9 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         backup.done.connect(lambda path: trace("backup_made", path=path))
         backup.done.connect(lambda _path: release_free_memory())  # the copy's page cache, freed
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup)
+    shell.hooks.folder = folder
     QTimer.singleShot(START_CHECKS_DELAY_MS, reminders.check)  # after start-up: nothing is due in a hurry
+    QTimer.singleShot(START_CHECKS_DELAY_MS, shell.triggers.start)  # APScheduler only if a rule is on
     shell.reminders = reminders
     trace("ready")
     return Running(shell, journal, conn)

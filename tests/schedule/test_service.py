@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 
 from microsession.core.clock import SystemClock
 from microsession.core.tasks import new_task
-from microsession.core.triggers import (EVERY_DAY, NOT_AVAILABLE, AfterEvents, AtTime, BackAtDesk, Rule,
+from microsession.core.triggers import (EVERY_DAY, NOT_AVAILABLE, AfterEvents, AtTime, BackAtDesk,
                                         Suggestion)
 from microsession.store import db, settings as settings_store, tasks as task_store
 from microsession.store import triggers as store

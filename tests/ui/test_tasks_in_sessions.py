@@ -13,7 +13,6 @@ from microsession.core.clock import FakeClock
 from microsession.core.events import Kind
 from microsession.core.session import Engine, State
 from microsession.core.settings import Settings
-from microsession.core.stacks import Stack, Step
 from microsession.core.tasks import new_task
 from microsession.journal import Journal
 from microsession.store import db

@@ -73,7 +73,7 @@ class Starts(QObject):
         self._check(task.minutes)
         self._prepare(task.minutes, label, lambda: self.c.start(task.minutes, None, task.id, label))
 
-    def start_batch(self, task_type: str) -> None:
+    def start_batch(self, task_type: str, minutes: float | None = None) -> None:
         if self.conn is None:
             raise ValueError("your tasks cannot be read right now")
         slug = task_store.resolve_type(self.conn, task_type)
@@ -81,7 +81,7 @@ class Starts(QObject):
             raise ValueError(f"no task type {task_type!r}")
         labels = {t.slug: t.label for t in task_store.list_types(self.conn)}
         batch = batch_for(task_store.open_of_type(self.conn, slug), slug, labels.get(slug, ""))
-        minutes = self.c.settings.default_minutes
+        minutes = minutes or self.c.settings.default_minutes
         self._check(minutes)
         tags = Tags(batch_type=slug, batch_task_ids=batch.task_ids)
         self._prepare(minutes, batch.label, lambda: self.c.start(minutes, None, None, batch.label, tags))

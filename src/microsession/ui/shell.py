@@ -7,7 +7,6 @@ connection are built the first time they are needed (start-up time and idle memo
 from __future__ import annotations
 
 import sqlite3
-import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -16,12 +15,14 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 from microsession.core.events import Ended
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.session import State
-from microsession.core.settings import in_quiet_hours
 from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui import menu as menus
 from microsession.ui.controller import Controller
 from microsession.ui.habit import HabitLoop
+from microsession.ui.session_hooks import SessionHooks
+from microsession.ui.shell_voice import Voice
+from microsession.ui.triggers_glue import TriggerGlue
 from microsession.ui.palette import is_dark
 from microsession.ui.tray import Tray
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
 
 
-class Shell(QObject):
+class Shell(QObject, Voice):
     """Owns the widgets and connects them to the controller."""
 
     def __init__(self, app: QApplication, controller: Controller, conn: sqlite3.Connection | None,
@@ -50,9 +51,11 @@ class Shell(QObject):
         self._starts: Starts | None = None
         self._windows: dict[str, QWidget] = {}
         self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
+        self.hooks = SessionHooks(controller, None, self.tell)  # compose sets the data folder
+        self.triggers = TriggerGlue(self)
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
-            status_lines=self.habit.status_lines,
+            status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
             stacks=lambda: self._picks("stacks"), windows=self._window_picks)
         self._shell_actions = shell_actions
@@ -116,15 +119,6 @@ class Shell(QObject):
 
     def popup_visible(self) -> bool:
         return self._popup is not None and self._popup.isVisible()
-
-    @property
-    def notifier(self) -> Notifier:
-        if self._notifier is None:
-            from microsession.ui.notify import make_notifier
-
-            self._notifier = make_notifier(self.tray.icon if self.tray else None, self)
-            self._notifier.action_invoked.connect(self.on_notification_action)
-        return self._notifier
 
     # --- showing -------------------------------------------------------------------
     def show(self) -> None:
@@ -198,6 +192,12 @@ class Shell(QObject):
             self.tell(str(exc)[:1].upper() + str(exc)[1:] + ".")
 
     # --- windows -------------------------------------------------------------------------
+    def apply_settings(self, settings) -> None:
+        """Saved in the settings window: every part reads them from the controller."""
+        self.c.set_settings(settings)
+        if self._ring is not None:
+            self._ring.set_always_on_top(settings.ring_on_top)
+
     def _picks(self, what: str) -> list[menus.Pick]:
         from microsession.ui import menu_picks  # when a menu first opens (start-up memory)
 
@@ -208,11 +208,14 @@ class Shell(QObject):
             return []
         # & marks the key that opens each from the open menu (t, p, k, r)
         return [(text, lambda n=name: self.open_window(n)) for text, name in (
-            ("&Tasks…", "tasks"), ("&Projects…", "projects"), ("Stac&ks…", "stacks"), ("Weekly &review…", "review"))]
+            ("&Tasks…", "tasks"), ("&Projects…", "projects"), ("Stac&ks…", "stacks"), ("Weekly &review…", "review"),
+            ("Tri&ggers…", "triggers"), ("&Settings…", "settings"))]
 
     def open_window(self, name: str) -> QWidget:
         """A window built on first use and kept (tasks, projects, stacks, ...)."""
         window = self._windows.get(name)
+        if window is not None and name == "settings":
+            window.load(self.c.settings)  # what is stored now, not an unsaved draft
         if window is None:
             from microsession.ui import windows
 
@@ -238,6 +241,7 @@ class Shell(QObject):
             self.c.stop()
 
     def quit(self) -> None:
+        self.triggers.shutdown()
         for notifier in (self._notifier, self._notices):
             if notifier is not None:
                 notifier.shutdown()
@@ -319,72 +323,6 @@ class Shell(QObject):
         from microsession.ui.ring import RingView
 
         self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
-
-    def announce(self, summary: str, body: str, actions: list[tuple[str, str]] | None = None) -> None:
-        """A transition of the timer, as the notification style asks: with its buttons (full),
-        without (quiet), or not at all (none: the ring and the tray say it)."""
-        style = self.c.settings.notification_style
-        trace("announce", summary=summary, style=style)
-        if style == "none":
-            return
-        self.notifier.notify(summary, body, actions if style == "full" and actions else [])
-
-    def chime(self) -> None:
-        s = self.c.settings
-        local_hour = self.c.clock.now_utc().astimezone().hour
-        if not s.chime or s.notification_style != "full" or in_quiet_hours(s, local_hour):
-            return
-        if self._chime is None:
-            from microsession.ui.chime import Chime
-
-            self._chime = Chime()
-        if self._chime.available:
-            self._chime.play(self.c.settings.chime_volume)
-        elif not self._told_silent:
-            self._told_silent = True
-            self.tell(self._chime.reason)
-
-    @property
-    def notices(self) -> Notifier:
-        """The second notifier: one-off notices and offers (the timer's own is never replaced)."""
-        if self._notices is None:
-            from microsession.ui.notify import make_notifier
-
-            self._notices = make_notifier(self.tray.icon if self.tray else None, self)
-            self._notices.action_invoked.connect(self.on_notice_action)
-        return self._notices
-
-    def tell(self, message: str) -> None:
-        """One calm sentence, in its own notification."""
-        trace("notice", message=message)
-        if self.notices.backend != "none":
-            self.notices.notify("Micro-Session", message)
-        else:
-            print(f"microsession: {message}", file=sys.stderr)
-
-    def offer(self, title: str, body: str, actions: list[tuple[str, str]]) -> None:
-        """A question the user may answer later, or never (the daily goal, a suggestion)."""
-        trace("offer", title=title)
-        self.notices.notify(title, body, actions)
-
-    def on_notice_action(self, key: str) -> None:
-        trace("notice_action", key=key)
-        self.notices.close()
-        if key.startswith("goal_"):
-            self.habit.answer(key)
-        elif key == "review":
-            self.open_window("review")
-
-    def remind_review(self) -> None:
-        self.offer("Weekly review", "Your week in a minute: sessions, focus, and what works for you.",
-                   [("review", "Open the review")])
-
-    def acknowledge(self, text: str) -> None:
-        """A calm line after a completed session: in the tooltip, never a pop-up of its own."""
-        trace("acknowledged", text=text)
-        if self.tray is not None:
-            self.tray.note = text
-            self.tray.refresh()
 
     def remember_ring_place(self, pos) -> None:
         if self.conn is None:

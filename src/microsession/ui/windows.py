@@ -36,6 +36,14 @@ def build(name: str, shell: Shell) -> QWidget:
         window = StackEditor(conn)
         window.start_stack_requested.connect(lambda stack: shell.try_start(shell.start_stack, stack))
         return window
+    if name == "settings":
+        from microsession.ui.settings_dialog import SettingsDialog
+
+        window = SettingsDialog(conn, shell.c.settings, hook_runner=shell.hooks.runner())
+        window.settings_changed.connect(shell.apply_settings)
+        return window
+    if name == "triggers":
+        return shell.triggers.window()
     if name == "review":
         from microsession.ui.review import ReviewWindow
 
