@@ -42,6 +42,7 @@ def add_parser(sub: Any) -> None:
     i.add_argument("path", metavar="PATH.json", help="a file written by `microsession export --format json`")
     b = sub.add_parser("backup", help="back up the data file now; prints the backup's path")
     b.add_argument("--keep", type=int, metavar="N", help="backups to keep (default: the backup_keep setting, 7)")
+    b.add_argument("--daily", action="store_true", help="only if today's daily backup is not made yet (what the app runs)")
     r = sub.add_parser("restore", help="replace your data by a backup (quit the app first; the current file is kept)")
     r.add_argument("path", metavar="BACKUP", help="a backup file, e.g. from the data folder's backups/")
 
@@ -177,9 +178,13 @@ def _keep(args: argparse.Namespace, path: Path) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from microsession.store.backup import backup_folder, backup_now
+    from microsession.store.backup import backup_folder, backup_now, daily_backup
 
     path = _db_file(args)
+    if args.daily:
+        target = daily_backup(path, backup_folder(path.parent), _keep(args, path), _now())
+        print(target or "Today's backup is made already.")
+        return 0
     target = backup_now(path, backup_folder(path.parent), _keep(args, path), _now())
     print(target)
     return 0

@@ -26,7 +26,6 @@ from microsession.store import settings as settings_store
 from microsession.trace import trace
 from microsession.ui.controller import Controller
 from microsession.ui.reminders import DailyBackup, Reminders
-from microsession.app import release_free_memory
 from microsession.ui.shell import Shell
 
 START_CHECKS_DELAY_MS = 3000
@@ -92,6 +91,16 @@ def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: J
     return notes
 
 
+def after_start(reminders: Reminders, shell: Shell) -> None:
+    """What can wait a few seconds after start-up: a missed review reminder, today's backup,
+    the trigger rules (APScheduler only if one is on); then the memory that cost given back."""
+    from microsession.app import release_free_memory
+
+    reminders.check()
+    shell.triggers.start()
+    release_free_memory()
+
+
 class Running:
     """What run() needs to close down: the journal's last retry and the connection."""
 
@@ -134,14 +143,12 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         shell.tell(note)
     backup = None
     if conn is not None:
-        backup = DailyBackup(db_path(folder), folder, lambda: controller.settings.backup_keep)
+        backup = DailyBackup(folder, lambda: controller.settings.backup_keep)
         backup.failed.connect(shell.tell)
         backup.done.connect(lambda path: trace("backup_made", path=path))
-        backup.done.connect(lambda _path: release_free_memory())  # the copy's page cache, freed
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup)
     shell.hooks.folder = folder
-    QTimer.singleShot(START_CHECKS_DELAY_MS, reminders.check)  # after start-up: nothing is due in a hurry
-    QTimer.singleShot(START_CHECKS_DELAY_MS, shell.triggers.start)  # APScheduler only if a rule is on
+    QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
     shell.reminders = reminders
     trace("ready")
     return Running(shell, journal, conn)

@@ -80,14 +80,14 @@ def test_daily_backup_on_a_worker_thread_once_a_day(qapp, qtbot, tmp_path):
     data.mkdir()
     conn = db.connect(data / "microsession.sqlite3")
     conn.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
-    backup = DailyBackup(data / "microsession.sqlite3", data, lambda: 7)
-    with qtbot.waitSignal(backup.done, timeout=20000) as made:
-        backup(SUNDAY_1930)
-    first = made.args[0]
-    assert first.endswith("microsession-2026-03-15.sqlite3")
+    backup = DailyBackup(data, lambda: 7)
+    with qtbot.waitSignal(backup.done, timeout=30000) as made:
+        backup(SUNDAY_1930)  # in a process of its own: `microsession backup --daily`
+    today = datetime.now().astimezone().date().isoformat()  # the process's own clock
+    assert made.args[0].endswith(f"microsession-{today}.sqlite3")
     backup(SUNDAY_1930 + timedelta(hours=1))  # the same day: nothing more
-    qtbot.waitUntil(lambda: not backup._busy.locked(), timeout=20000)
-    assert sorted(p.name for p in (data / "backups").iterdir()) == ["microsession-2026-03-15.sqlite3"]
+    qtbot.waitUntil(lambda: backup._running is None, timeout=30000)
+    assert sorted(p.name for p in (data / "backups").iterdir()) == [f"microsession-{today}.sqlite3"]
     conn.close()
 
 
@@ -97,7 +97,7 @@ def test_a_backup_that_fails_is_told(qapp, qtbot, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "microsession.sqlite3").write_bytes(b"not a database at all" * 100)
-    backup = DailyBackup(data / "microsession.sqlite3", data, lambda: 7)
-    with qtbot.waitSignal(backup.failed, timeout=20000) as told:
+    backup = DailyBackup(data, lambda: 7)
+    with qtbot.waitSignal(backup.failed, timeout=30000) as told:
         backup(SUNDAY_1930)
     assert told.args[0].startswith("Today's backup could not be made")

@@ -89,9 +89,10 @@ def fill(menu: QMenu, c: Controller, shell: ShellActions, first: bool = False) -
         add("Custom…", shell.custom)
         for minutes in DEEP_PRESETS:
             add(f"Deep work {minutes} min", lambda m=minutes: c.start(m, Kind.DEEP))
-        submenu("Start on task", shell.on_task, "No open tasks: add them in Tasks…")
-        submenu("Batch", shell.batches, "No open tasks to batch")
-        submenu("Stack", shell.stacks, "No stacks: make one in Stacks…")
+        if not first:  # three more widgets: made when the menu first opens (start-up memory)
+            submenu("Start on task", shell.on_task, "No open tasks: add them in Tasks…")
+            submenu("Batch", shell.batches, "No open tasks to batch")
+            submenu("Stack", shell.stacks, "No stacks: make one in Stacks…")
         menu.addSeparator()
     if snap.state is State.PAUSED:
         add("Resume", c.resume)

@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject
 
 from microsession.core.session import State
 from microsession.trace import trace
-from microsession.ui.suggestions import Suggestions
 
 if TYPE_CHECKING:
     from microsession.core.triggers import Offer
@@ -29,10 +28,18 @@ class TriggerGlue(QObject):
         super().__init__()
         self.shell, self.c = shell, shell.c
         self.service: TriggerService | None = None
-        self.suggestions = Suggestions(self)
-        self.suggestions.offered.connect(self._offered)
-        self.suggestions.start_requested.connect(self.start_offer)
+        self._suggestions = None  # made with the service (or by a test): nothing to offer before
         self.c.focus_ended.connect(lambda _ended: self.service and self.service.focus_ended())
+
+    @property
+    def suggestions(self):
+        if self._suggestions is None:
+            from microsession.ui.suggestions import Suggestions
+
+            self._suggestions = Suggestions(self)
+            self._suggestions.offered.connect(self._offered)
+            self._suggestions.start_requested.connect(self.start_offer)
+        return self._suggestions
 
     def _focus_running(self) -> bool:
         return self.c.engine.state in (State.RUNNING, State.PAUSED)
@@ -64,9 +71,11 @@ class TriggerGlue(QObject):
             self.shell.offer(*note)
 
     def answer(self, key: str) -> bool:
-        return self.suggestions.answer(key)
+        return self._suggestions is not None and self._suggestions.answer(key)
 
     def menu_picks(self) -> list[tuple[str, object]]:
+        if self._suggestions is None:
+            return []
         text = self.suggestions.menu_text()
         if text is None:
             return []
