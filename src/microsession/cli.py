@@ -7,6 +7,7 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from microsession import __version__
 
@@ -18,6 +19,20 @@ class CliError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + message
         raise CliError(message)
+
+
+FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)  # room for look-back windows and arithmetic
+
+
+def date_arg(text: str) -> date:
+    """An argparse type: a calendar date like 2026-03-23, within FIRST_DATE..LAST_DATE."""
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
+    return value
 
 
 def positive_int(text: str) -> int:

@@ -9,24 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sqlite3
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
-from microsession.cli import CliError
+from microsession.cli import CliError, date_arg
 
 MAX_IMPORT_BYTES = 256 << 20  # ten years of heavy use is 80 MB as JSON (and 450 MB in memory)
-FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)
-
-
-def date_arg(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
-    return value
 
 
 def add_parser(sub: Any) -> None:

@@ -14,25 +14,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from microsession.cli import CliError
+from microsession.cli import CliError, date_arg
 from microsession.core import habits
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
 from microsession.core.sweet_spot import SweetSpot, sweet_spot
 
-FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)  # room for the look-back windows
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def date_arg(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
