@@ -92,3 +92,18 @@ def test_session_hooks_run_with_the_sessions_facts(shell, qtbot, tmp_path):
     shell.c.wake()
     qtbot.waitUntil(lambda: out.read_text().endswith("session_end 5\n"), timeout=20000)
     assert (tmp_path / "hooks.log").exists()
+
+
+def test_a_rule_fired_by_the_real_scheduler_reaches_the_tray_menu(shell, qtbot):
+    """A real QtScheduler fires a time rule 1 s ahead; the suggestion reaches the menu (main thread)."""
+    from datetime import datetime, timedelta, timezone
+
+    from microsession.core.triggers import EVERY_DAY, AtTime, Suggestion
+
+    rule = trigger_store.new_rule("Stand-up", AtTime((4, 0), EVERY_DAY), Suggestion(10, None, label="email"))
+    trigger_store.add(shell.conn, rule, datetime.now(timezone.utc))
+    shell.triggers.start()
+    service = shell.triggers.service
+    service.scheduler.modify_job(rule.id, next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1))
+    qtbot.waitUntil(lambda: shell.triggers.suggestions.pending is not None, timeout=15000)
+    assert "Suggested: Stand-up: 10 min · email" in menu_lines(shell)
