@@ -144,7 +144,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     backup = None
     if conn is not None:
         backup = DailyBackup(folder, lambda: controller.settings.backup_keep)
-        backup.failed.connect(shell.tell)
+        # told once a run, and not when the user was told already that nothing can be written
+        backup.failed.connect(lambda message: None if journal.pending else shell.tell(message))
         backup.done.connect(lambda path: trace("backup_made", path=path))
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup)
     shell.hooks.folder = folder

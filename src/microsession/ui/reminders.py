@@ -46,6 +46,7 @@ class DailyBackup(QObject):
         super().__init__()
         self.data_folder, self._keep = data_folder, keep
         self._running: object | None = None  # a Spawned or a QProcess while one runs
+        self._told = False
 
     def __call__(self, local_now: datetime) -> None:
         if self._running is not None:
@@ -73,7 +74,10 @@ class DailyBackup(QObject):
                 self.done.emit(text.splitlines()[-1])
         else:
             line = (text.splitlines() or ["it stopped unexpectedly"])[-1].removeprefix("microsession: ")
-            self.failed.emit(f"Today's backup could not be made: {line}")
+            trace("backup_failed", message=line)
+            if not self._told:  # once a run: the next day's attempt may well fail the same way
+                self._told = True
+                self.failed.emit(f"Today's backup could not be made: {line}")
 
 
 class Spawned:
