@@ -69,3 +69,13 @@ def test_recovery_resumes_a_running_row(tmp_path):
     notes = recover_sessions(conn, closed, Journal(conn), clock)
     assert closed.state is State.IDLE and "ended while the app was closed" in notes[0]
     assert sessions.open_sessions(conn) == []
+
+
+def test_closing_the_menu_forgets_cached_source_lines(shell):
+    import linecache
+
+    shell.menu.aboutToShow.emit()
+    linecache.getlines(__file__)  # what PySide6's feature check does for each new module
+    assert __file__ in linecache.cache
+    shell.menu.aboutToHide.emit()
+    assert __file__ not in linecache.cache

@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
 
 
+def forget_sources() -> None:
+    """Drop the source lines PySide6's feature check cached for modules imported since
+    (a submenu's, a window's): tens of KB each, never read again."""
+    import linecache
+
+    linecache.clearcache()
+
+
 class Shell(QObject, Voice):
     """Owns the widgets and connects them to the controller."""
 
@@ -61,6 +69,7 @@ class Shell(QObject, Voice):
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
+        self.menu.aboutToHide.connect(forget_sources)
         self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
         self._notices = None
@@ -224,6 +233,7 @@ class Shell(QObject, Voice):
         window.raise_()
         window.activateWindow()
         trace("window_shown", name=name)
+        forget_sources()
         return window
 
     def ask_custom(self) -> None:
