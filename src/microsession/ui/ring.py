@@ -1,7 +1,8 @@
 """The progress-ring window: a small frameless card that paints the RingView it is handed.
 
-Pure drawing: no timers, no business logic. It repaints only when a new, different view
-arrives while it is visible, or when the hover state changes.
+Pure drawing, no business logic. It repaints only when a new, different view arrives while
+it is visible, when the hover state changes, or when the resume card's first seconds are over
+(its one single-shot timer).
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QPixmap,
-    QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen, QPolygonF,
-)
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from microsession.ui.palette import colors, is_dark
+from microsession.ui.ring_paint import draw_buttons, draw_text
 
 SIDE = 180           # the ring square, px
 HINT_HEIGHT = 24     # extra height while a hint is set
@@ -187,9 +186,9 @@ class RingWindow(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        self._text(p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
+        draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
         if self._hovered:
-            self._paint_buttons(p, pal.q("text"))
+            draw_buttons(p, pal.q("text"), self.button_rects(), self._hot, self._view.phase == "paused")
         p.end()
 
     def _background(self, view: RingView, dark: bool, pal) -> QPixmap:
@@ -213,11 +212,11 @@ class RingWindow(QWidget):
             p.setPen(QPen(pal.q("track"), PEN))
             p.drawEllipse(center, radius, radius)
             cy = center.y()
-            self._text(p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
-            self._text(p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
-            self._text(p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
+            draw_text(self, p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
+            draw_text(self, p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
+            draw_text(self, p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
             if self._hint:
-                self._text(p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
+                draw_text(self, p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
                            SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
             if note:
                 font = QFont(self.font())
@@ -242,43 +241,6 @@ class RingWindow(QWidget):
         p.setPen(QPen(text, 1.0))
         p.setBrush(card)
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 26, 26)
-
-    def _text(self, p: QPainter, text: str, px: int, weight: QFont.Weight, color: QColor,
-              y_center: float, width: float, spacing: float = 0.0) -> None:
-        if not text:
-            return
-        font = QFont(self.font())
-        font.setPixelSize(px)
-        font.setWeight(weight)
-        if spacing:
-            font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, spacing)
-        metrics = QFontMetrics(font)
-        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, round(width))
-        p.setFont(font)
-        p.setPen(color)
-        rect = QRectF((self.width() - width) / 2, y_center - metrics.height() / 2,
-                      width, metrics.height())
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
-
-    def _paint_buttons(self, p: QPainter, ink: QColor) -> None:
-        for name, rect in self.button_rects().items():
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 46 if name == self._hot else 22))
-            p.drawEllipse(rect)
-            p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 220))
-            c, s = rect.center(), rect.width() / 24
-            x, y = c.x(), c.y()
-            if name == "toggle" and self._view.phase == "paused":
-                p.drawPolygon(QPolygonF([QPointF(x - 3 * s, y - 5 * s),
-                                         QPointF(x + 5 * s, y), QPointF(x - 3 * s, y + 5 * s)]))
-            elif name == "toggle":
-                for dx in (-3.5, 1.5):
-                    p.drawRoundedRect(QRectF(x + dx * s, y - 5 * s, 2 * s, 10 * s), 0.8, 0.8)
-            elif name == "stop":
-                p.drawRoundedRect(QRectF(x - 4.5 * s, y - 4.5 * s, 9 * s, 9 * s), 1.5, 1.5)
-            else:
-                for dx in (-5, 0, 5):
-                    p.drawEllipse(QPointF(x + dx * s, y), 1.5 * s, 1.5 * s)
 
     # ---- input ------------------------------------------------------------------
     def _button_at(self, pos: QPointF) -> str | None:

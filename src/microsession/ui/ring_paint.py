@@ -1,0 +1,48 @@
+"""Drawing helpers of the ring window: a line of elided text, the hover buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPolygonF
+from PySide6.QtWidgets import QWidget
+
+
+def draw_text(widget: QWidget, p: QPainter, text: str, px: int, weight: QFont.Weight, color: QColor,
+              y_center: float, width: float, spacing: float = 0.0) -> None:
+    """One line of text centred at `y_center`, elided to `width`."""
+    if not text:
+        return
+    font = QFont(widget.font())
+    font.setPixelSize(px)
+    font.setWeight(weight)
+    if spacing:
+        font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, spacing)
+    metrics = QFontMetrics(font)
+    shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, round(width))
+    p.setFont(font)
+    p.setPen(color)
+    rect = QRectF((widget.width() - width) / 2, y_center - metrics.height() / 2,
+                  width, metrics.height())
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+
+
+def draw_buttons(p: QPainter, ink: QColor, rects: dict[str, QRectF], hot: str | None, paused: bool) -> None:
+    """The hover buttons: pause/resume, stop and the menu."""
+    for name, rect in rects.items():
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 46 if name == hot else 22))
+        p.drawEllipse(rect)
+        p.setBrush(QColor(ink.red(), ink.green(), ink.blue(), 220))
+        c, s = rect.center(), rect.width() / 24
+        x, y = c.x(), c.y()
+        if name == "toggle" and paused:
+            p.drawPolygon(QPolygonF([QPointF(x - 3 * s, y - 5 * s),
+                                     QPointF(x + 5 * s, y), QPointF(x - 3 * s, y + 5 * s)]))
+        elif name == "toggle":
+            for dx in (-3.5, 1.5):
+                p.drawRoundedRect(QRectF(x + dx * s, y - 5 * s, 2 * s, 10 * s), 0.8, 0.8)
+        elif name == "stop":
+            p.drawRoundedRect(QRectF(x - 4.5 * s, y - 4.5 * s, 9 * s, 9 * s), 1.5, 1.5)
+        else:
+            for dx in (-5, 0, 5):
+                p.drawEllipse(QPointF(x + dx * s, y), 1.5 * s, 1.5 * s)
