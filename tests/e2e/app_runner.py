@@ -90,7 +90,12 @@ class RunningApp:
         return conn
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "MICROSESSION_DATA_DIR": str(self.data)}
+        return RunningApp.cli_for(self.data, *args)
+
+    @staticmethod
+    def cli_for(data: Path, *args: str) -> subprocess.CompletedProcess:
+        """`microsession ARGS` on a data folder, with or without a running app."""
+        env = {**os.environ, "MICROSESSION_DATA_DIR": str(data)}
         return subprocess.run([sys.executable, "-m", "microsession", *args], env=env,
                               capture_output=True, text=True, timeout=60)
 
