@@ -35,6 +35,21 @@ def date_arg(text: str) -> date:
     return value
 
 
+def run_subcommand(group: str, handlers: dict, name: str | None, args: argparse.Namespace) -> int:
+    """Run `group name`'s handler; a ValueError or an SQLite error becomes one line (exit 2)."""
+    import sqlite3  # here: `status` must not pay for it
+
+    handler = handlers.get(name)
+    if handler is None:
+        raise CliError(f"{group} needs a command: {', '.join(handlers)}")
+    try:
+        return handler(args)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise CliError(f"cannot use the data file: {exc}") from None
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

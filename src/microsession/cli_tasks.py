@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from microsession.cli import CliError
+from microsession.cli import CliError, run_subcommand
 from microsession.core import tasks as core
 from microsession.core.tasks import Task
 
@@ -61,15 +61,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     handlers = {"add": cmd_add, "list": cmd_list, "done": cmd_done, "delete": cmd_delete,
                 "types": cmd_types, "add-type": cmd_add_type}
-    handler = handlers.get(args.tasks_command)
-    if handler is None:
-        raise CliError(f"tasks needs a command: {', '.join(COMMANDS)}")
-    try:
-        return handler(args)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    except sqlite3.Error as exc:
-        raise CliError(f"cannot use the data file: {exc}") from None
+    return run_subcommand("tasks", handlers, args.tasks_command, args)
 
 
 def _now() -> datetime:

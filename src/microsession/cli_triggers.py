@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from microsession.cli import CliError, positive_int
+from microsession.cli import CliError, run_subcommand, positive_int
 from microsession.core import trigger_json
 from microsession.core import triggers as core
 from microsession.core.triggers import Rule
@@ -54,15 +54,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     handlers = {"list": cmd_list, "next": cmd_next, "add": cmd_add, "enable": cmd_switch, "disable": cmd_switch,
                 "remove": cmd_remove}
-    handler = handlers.get(args.triggers_command)
-    if handler is None:
-        raise CliError(f"triggers needs a command: {', '.join(COMMANDS)}")
-    try:
-        return handler(args)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    except sqlite3.Error as exc:
-        raise CliError(f"cannot use the data file: {exc}") from None
+    return run_subcommand("triggers", handlers, args.triggers_command, args)
 
 
 def _now() -> datetime:
