@@ -147,9 +147,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         # told once a run, and not when the user was told already that nothing can be written
         backup.failed.connect(lambda message: None if journal.pending else shell.tell(message))
         backup.done.connect(lambda path: trace("backup_made", path=path))
-    reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup)
+    reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
     shell.hooks.folder = folder
     QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
-    shell.reminders = reminders
     trace("ready")
     return Running(shell, journal, conn)

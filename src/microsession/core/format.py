@@ -30,3 +30,8 @@ KIND_LABELS = {Kind.MICRO: "Focus", Kind.DEEP: "Deep work", Kind.BREAK: "Break"}
 def kind_for_minutes(minutes: float) -> Kind:
     """Blocks of 90 minutes and more are deep work; shorter ones micro-sessions."""
     return Kind.DEEP if minutes >= 90 else Kind.MICRO
+
+
+def clip(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut (menu lines, check boxes)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -72,7 +72,7 @@ class Controller(QObject):
         self.rhythm = Rhythm(break_rules(settings))
         self.run: StackRun | None = None  # the stack running now
         self.interrupted: set[str] = set()  # ids of sessions with an interruption recorded
-        self._labels: dict[str, str] = {}  # session id -> what it is about (task, batch, step)
+        self._label = ("", "")  # (session id, what it is about: task, batch or step) of the latest start
         self._next_label = ""
         self._headed_up = False
         self._timer = QTimer(self)
@@ -178,7 +178,7 @@ class Controller(QObject):
         self._arm()
 
     def label_of(self, session_id: str) -> str:
-        return self._labels.get(session_id, "")
+        return self._label[1] if self._label[0] == session_id else ""
 
     def in_stack(self) -> bool:
         """A stack runs and has steps to come (or the current one)."""
@@ -220,7 +220,7 @@ class Controller(QObject):
         run = self.run
         step = run.step_text if run is not None and info.tags.stack_run_id == run.run_id else ""
         return Snapshot(e.state, info.kind, phase, remaining, e.fraction_left(), title, clock_text(remaining),
-                        self._labels.get(info.id, ""), step)
+                        self.label_of(info.id), step)
 
     def _heads_up_due(self) -> bool:
         info = self.engine.current
@@ -269,7 +269,7 @@ class Controller(QObject):
             if isinstance(event, Started):
                 self._headed_up = False
                 info = event.session
-                self._labels = {info.id: self._next_label} if self._next_label else {}
+                self._label = (info.id, self._next_label)
                 self._next_label = ""
                 trace("session_started", id=info.id, kind=info.kind.value, planned_s=info.planned_s,
                       task_id=info.task_id, stack_run_id=info.tags.stack_run_id,

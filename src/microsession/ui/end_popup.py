@@ -18,15 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from microsession.core.events import Ended, Outcome
-from microsession.core.format import KIND_LABELS, minutes_text
+from microsession.core.format import KIND_LABELS, clip, minutes_text
 from microsession.core.logbook import MAX_TEXT, SessionLog
 
 TITLE = "Micro-Session · Session log"
 MAX_BATCH_SHOWN = 12
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class EndPopup(QWidget):
@@ -126,7 +122,7 @@ class EndPopup(QWidget):
             button.setChecked(False)
         self.energy.setExclusive(True)
         self._fill_batch(tasks if len(tasks) > 1 else ())
-        self.finished.setText(f"Finished: {_clip(tasks[0][1])}" if len(tasks) == 1 else "Task finished")
+        self.finished.setText(f"Finished: {clip(tasks[0][1])}" if len(tasks) == 1 else "Task finished")
         self.finished.setChecked(False)
         self.interrupted.setChecked(interrupted or ended.outcome is Outcome.STOPPED)
         for widget in (self.stopped_at, self.interrupted):
@@ -143,7 +139,7 @@ class EndPopup(QWidget):
             box.deleteLater()
         self.task_checks = []
         for task_id, title in tasks[:MAX_BATCH_SHOWN]:
-            box = QCheckBox(_clip(title))
+            box = QCheckBox(clip(title))
             box.setToolTip(title)
             self.batch_layout.addWidget(box)
             self.task_checks.append((task_id, box))

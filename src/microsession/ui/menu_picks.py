@@ -9,15 +9,11 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from microsession.core.format import minutes_text
+from microsession.core.format import clip, minutes_text
 from microsession.ui.menu import Pick
 
 if TYPE_CHECKING:
     from microsession.ui.shell import Shell
-
-
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def tasks(shell: Shell) -> list[Pick]:
@@ -25,7 +21,7 @@ def tasks(shell: Shell) -> list[Pick]:
         found = shell.starts.recent_tasks()
     except sqlite3.Error:
         return []
-    return [(f"{_clip(t.title)} · {t.minutes} min", lambda i=t.id: shell.try_start(shell.start_task, i))
+    return [(f"{clip(t.title)} · {t.minutes} min", lambda i=t.id: shell.try_start(shell.start_task, i))
             for t in found]
 
 

@@ -129,8 +129,9 @@ def command_line() -> tuple[str, list[str]]:
 
 class Reminders(QObject):
     def __init__(self, clock: Clock, conn: sqlite3.Connection | None, settings: Callable[[], Settings],
-                 remind_review: Callable[[], None], backup: Callable[[datetime], None] | None = None) -> None:
-        super().__init__()
+                 remind_review: Callable[[], None], backup: Callable[[datetime], None] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.clock, self.conn, self._settings = clock, conn, settings
         self._remind_review, self._backup = remind_review, backup
         self._timer = QTimer(self)

@@ -174,12 +174,10 @@ class Starts(QObject):
             except sqlite3.Error:
                 text = None
         ring = self._ring()
-        if ring is not None:
-            ring.set_note(text or "")
-        elif text:
+        if ring is None and text:  # a card to show: the ring too
             self._show_ring()
             ring = self._ring()
-            if ring is not None:
-                ring.set_note(text)
+        if ring is not None:
+            ring.set_note(text or "")
         if text:
             trace("resume_card", task_id=info.task_id, text=text)
