@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from microsession.trace import enabled as tracing, trace
 from microsession.ui.signals import quit_on_signals
-from microsession.ui.tray_embed import TrayEmbedWatcher
+from microsession.ui.tray.embed import TrayEmbedWatcher
 
 def make_icon() -> QIcon:
     """A plain icon painted at run time: a 32x32 pixmap filled with one colour."""

@@ -49,7 +49,7 @@ from microsession.store import db
 conn = db.connect(Path(sys.argv[1]), migrate=False)
 now = lambda: datetime.now(timezone.utc)
 t0 = time.perf_counter()
-from microsession.ui.review import ReviewWindow
+from microsession.ui.windows.review import ReviewWindow
 w = ReviewWindow(conn, now); w.show(); app.processEvents(); w.grab()
 t1 = time.perf_counter()
 w2 = ReviewWindow(conn, now); w2.show(); app.processEvents(); w2.grab()

@@ -14,9 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from microsession.ui.icons import tray_pixmap  # noqa: E402
+from microsession.ui.tray.icon_picture import tray_pixmap  # noqa: E402
 from microsession.ui.palette import dark_palette, light_palette  # noqa: E402
-from microsession.ui.ring import RingView, RingWindow  # noqa: E402
+from microsession.ui.session.ring import RingView, RingWindow  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 VIEW = RingView(
@@ -53,7 +53,7 @@ def render_popup() -> QPixmap:
     from datetime import datetime, timezone
 
     from microsession.core.events import Ended, Kind, Outcome, SessionInfo
-    from microsession.ui.end_popup import EndPopup
+    from microsession.ui.session.end_popup import EndPopup
 
     start = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
     popup = EndPopup()

@@ -190,7 +190,7 @@ def test_backup_keep_comes_from_the_setting(data, capsys):
 def test_restore_is_refused_while_the_app_runs(data, tmp_path, capsys):
     import fcntl
 
-    from microsession.control_client import lock_path
+    from microsession.control.client import lock_path
 
     fd = os.open(lock_path(data, create=True), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what the running app holds
@@ -205,7 +205,7 @@ def test_restore_is_refused_while_the_app_runs(data, tmp_path, capsys):
 
 
 def test_a_file_too_big_to_be_an_export_is_not_read(data, tmp_path, capsys, monkeypatch):
-    import microsession.cli_data as cli_data
+    import microsession.cli.data as cli_data
 
     monkeypatch.setattr(cli_data, "MAX_IMPORT_BYTES", 1000)
     big = tmp_path / "big.json"

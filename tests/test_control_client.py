@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from microsession import control_client as client
-from microsession import control_instance as instance
-from microsession import control_protocol as protocol
+from microsession.control import client as client
+from microsession.control import instance as instance
+from microsession.control import protocol as protocol
 
 NOT_RUNNING = "Micro-Session is not running"
 
@@ -225,7 +225,7 @@ def test_accept_and_peer_on_plain_descriptors(tmp_path, runtime):
 RACER = textwrap.dedent("""
     import os, select, sys, time
     from pathlib import Path
-    from microsession import control_instance as instance
+    from microsession.control import instance as instance
     go = Path(sys.argv[2])
     while not go.exists():
         time.sleep(0.001)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from microsession import memory
 from microsession.trace import trace
 
 
@@ -23,7 +24,7 @@ def run(data_dir_arg: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     from microsession.resources import ICON_SIZES, icon_png
-    from microsession.control_instance import HandedOver, claim_instance
+    from microsession.control.instance import HandedOver, claim_instance
     from microsession.ui.signals import quit_on_signals
 
     try:  # one instance per data folder, decided before any tray icon exists
@@ -46,7 +47,7 @@ def run(data_dir_arg: str | None = None) -> int:
             icon.addFile(str(icon_png(size)))
         tray_icon = QSystemTrayIcon(icon)
         tray_icon.show()
-        from microsession.ui.tray_embed import trace_when_embedded
+        from microsession.ui.tray.embed import trace_when_embedded
 
         trace_when_embedded(tray_icon)
     running = []
@@ -55,12 +56,12 @@ def run(data_dir_arg: str | None = None) -> int:
         from microsession.compose import build
 
         running.append(build(app, tray_icon, data_dir_arg))
-        release_free_memory()
+        memory.release()
         if claimed is not None:  # after: made before the trim, it kept ~0.2 MB more (measured)
             serve_when_asked(claimed, running[0].shell)
 
     if tray_icon is not None:
-        from microsession.ui.tray_embed import when_shown
+        from microsession.ui.tray.embed import when_shown
 
         when_shown(tray_icon, build)
     else:
@@ -83,7 +84,7 @@ def serve_when_asked(claimed, shell) -> None:
         print(f"microsession: no control from outside ({exc.strerror or exc})", file=sys.stderr)
         return
     if claimed.listen_fd < 0:  # Windows: the server listens itself
-        from microsession.ui.control_server import serve
+        from microsession.control.server import serve
 
         serve(claimed, shell)
         return
@@ -92,25 +93,9 @@ def serve_when_asked(claimed, shell) -> None:
     def first_command() -> None:
         waiting.setEnabled(False)
         waiting.deleteLater()
-        from microsession.ui.control_server import serve
+        from microsession.control.server import serve
 
         serve(claimed, shell)  # its own notifier sees the waiting connection at once
-        release_free_memory()
+        memory.release()
 
     waiting.activated.connect(first_command)
-
-
-def release_free_memory() -> None:
-    """Give back what start-up left behind: PySide6 reads the source of every module imported
-    after it (shibokensupport.feature looks for "PySide6" in it) into linecache, ~2 MB for
-    ours; and the heap that start-up freed (glibc keeps it otherwise)."""
-    import linecache
-
-    linecache.clearcache()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass

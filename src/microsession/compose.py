@@ -24,8 +24,8 @@ from microsession.paths import data_dir, db_path
 from microsession.store import db, sessions, stack_runs
 from microsession.store import settings as settings_store
 from microsession.trace import trace
-from microsession.ui.controller import Controller
-from microsession.ui.reminders import DailyBackup, Reminders
+from microsession.ui.session.controller import Controller
+from microsession.ui.session.reminders import DailyBackup, Reminders
 from microsession.ui.shell import Shell
 
 START_CHECKS_DELAY_MS = 3000
@@ -94,11 +94,11 @@ def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: J
 def after_start(reminders: Reminders, shell: Shell) -> None:
     """What can wait a few seconds after start-up: a missed review reminder, today's backup,
     the trigger rules (APScheduler only if one is on); then the memory that cost given back."""
-    from microsession.app import release_free_memory
+    from microsession import memory
 
     reminders.check()
     shell.triggers.start()
-    release_free_memory()
+    memory.release()
 
 
 class Running:

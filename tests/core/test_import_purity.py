@@ -37,8 +37,8 @@ def test_control_cli_imports_no_qt_no_sqlite(tmp_path):
         f"os.environ['MICROSESSION_DATA_DIR'] = {str(tmp_path / 'data')!r};"
         f"os.environ['XDG_RUNTIME_DIR'] = {str(tmp_path)!r};"
         "main(['status']); main(['status', '--json']); main(['pause']); main(['start', '0']);"
-        "import microsession.control_client, microsession.control_protocol, microsession.cli_control,"
-        " microsession.control_instance;"
+        "import microsession.control.client, microsession.control.protocol, microsession.cli.control,"
+        " microsession.control.instance;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from microsession.ui.chime import NO_PLAYER, Chime, default_wav, scale_wav
+from microsession.ui.session.chime import NO_PLAYER, Chime, default_wav, scale_wav
 
 
 def samples(path: Path) -> tuple[wave._wave_params, array]:

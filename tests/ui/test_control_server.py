@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-from microsession import control_client as client
-from microsession import control_instance as instance
-from microsession import control_protocol as protocol
+from microsession.control import client as client
+from microsession.control import instance as instance
+from microsession.control import protocol as protocol
 from microsession.core.clock import FakeClock
 from microsession.core.session import Engine, State
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.store import db
-from microsession.ui import control_server
-from microsession.ui.controller import Controller
+from microsession.control import server as control_server
+from microsession.ui.session.controller import Controller
 from microsession.ui.shell import Shell
 
 

@@ -10,8 +10,8 @@ from microsession.core.session import Engine, State
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.store import db, sessions
-from microsession.ui import menu as menus
-from microsession.ui.controller import Controller
+from microsession.ui.tray import menu as menus
+from microsession.ui.session.controller import Controller
 
 
 @pytest.fixture

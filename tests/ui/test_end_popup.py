@@ -11,8 +11,8 @@ from microsession.core.session import Engine
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.store import db, sessions
-from microsession.ui.controller import Controller
-from microsession.ui.end_popup import EndPopup
+from microsession.ui.session.controller import Controller
+from microsession.ui.session.end_popup import EndPopup
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 

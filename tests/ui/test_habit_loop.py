@@ -11,8 +11,8 @@ from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.store import db
 from microsession.store import settings as settings_store
-from microsession.ui.controller import Controller
-from microsession.ui.habit import DECLINED_KEY, HabitLoop
+from microsession.ui.session.controller import Controller
+from microsession.ui.session.habit import DECLINED_KEY, HabitLoop
 
 NOON = datetime(2026, 3, 11, 12, 0, tzinfo=timezone.utc)  # a Wednesday
 

@@ -12,8 +12,8 @@ import pytest
 
 from microsession.core import hooks
 from microsession.core.settings import Settings
-from microsession.ui import hook_runner
-from microsession.ui.hook_runner import HookRunner
+from microsession.ui.session import hook_runner
+from microsession.ui.session.hook_runner import HookRunner
 
 PY = shlex.quote(sys.executable)
 

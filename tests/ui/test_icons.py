@@ -7,7 +7,7 @@ import math
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from microsession.ui.icons import arc_geometry, icon_key, tray_icon, tray_pixmap
+from microsession.ui.tray.icon_picture import arc_geometry, icon_key, tray_icon, tray_pixmap
 from microsession.ui.palette import colors
 
 SIZE = 64

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from microsession.ui import notify as notify_mod
-from microsession.ui.notify import Notifier, make_notifier
+from microsession.ui.session import notify as notify_mod
+from microsession.ui.session.notify import Notifier, make_notifier
 
 ACTIONS = [("start_break", "Start break"), ("skip", "Skip")]
 

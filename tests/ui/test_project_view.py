@@ -11,7 +11,7 @@ from microsession.core.tasks import new_task
 from microsession.store import db
 from microsession.store import tasks as store
 from microsession.store.sessions import iso
-from microsession.ui.project_view import NO_ASPECT, ProjectView
+from microsession.ui.windows.project_view import NO_ASPECT, ProjectView
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ import pytest
 from microsession.core.clock import FakeClock
 from microsession.core.settings import Settings
 from microsession.store import db
-from microsession.ui.reminders import MAX_WAIT_S, Reminders
+from microsession.ui.session.reminders import MAX_WAIT_S, Reminders
 
 SUNDAY_1930 = datetime(2026, 3, 15, 19, 30, tzinfo=timezone.utc)
 
@@ -74,7 +74,7 @@ def test_off_in_settings(qapp, conn):
 
 
 def test_daily_backup_on_a_worker_thread_once_a_day(qapp, qtbot, tmp_path):
-    from microsession.ui.reminders import DailyBackup
+    from microsession.ui.session.reminders import DailyBackup
 
     data = tmp_path / "data"
     data.mkdir()
@@ -92,7 +92,7 @@ def test_daily_backup_on_a_worker_thread_once_a_day(qapp, qtbot, tmp_path):
 
 
 def test_a_backup_that_fails_is_told(qapp, qtbot, tmp_path):
-    from microsession.ui.reminders import DailyBackup
+    from microsession.ui.session.reminders import DailyBackup
 
     data = tmp_path / "data"
     data.mkdir()

@@ -53,7 +53,7 @@ def conn(tmp_path, berlin):
 
 
 def open_window(qtbot, conn, palette):
-    from microsession.ui.review import ReviewWindow
+    from microsession.ui.windows.review import ReviewWindow
 
     window = ReviewWindow(conn, lambda: H.NOW)
     window.setPalette(palette)
@@ -147,6 +147,6 @@ def test_empty_database_and_unreadable_data(qtbot, tmp_path, berlin):
 def test_review_module_is_not_loaded_by_the_app_modules():
     import subprocess
 
-    code = ("import sys, microsession.ui.shell, microsession.ui.windows;"
-            "sys.exit(1 if 'microsession.ui.review' in sys.modules else 0)")
+    code = ("import sys, microsession.ui.shell, microsession.ui.windows.opener;"
+            "sys.exit(1 if 'microsession.ui.windows.review' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QEnterEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
 from microsession.ui.palette import colors, dark_palette, light_palette
-from microsession.ui.ring import SIDE, RingView, RingWindow
+from microsession.ui.session.ring import SIDE, RingView, RingWindow
 
 
 class CountingRing(RingWindow):

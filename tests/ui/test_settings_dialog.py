@@ -15,7 +15,7 @@ from microsession.autostart import APP_ID
 from microsession.core.settings import SPECS, Settings
 from microsession.store import db
 from microsession.store import settings as settings_store
-from microsession.ui.settings_dialog import SettingsDialog
+from microsession.ui.windows.settings_dialog import SettingsDialog
 
 
 @pytest.fixture
@@ -211,7 +211,7 @@ def test_start_at_login_failure_is_shown_and_nothing_saved(qtbot, conn, xdg):
 
 
 def test_test_button_runs_the_hook(qtbot, conn, tmp_path):
-    from microsession.ui.hook_runner import HookRunner
+    from microsession.ui.session.hook_runner import HookRunner
 
     runner = HookRunner(Settings, tmp_path / "data" / "hooks.log", lambda m: None)
     out = tmp_path / "ran.txt"

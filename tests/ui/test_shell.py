@@ -10,7 +10,7 @@ from microsession.core.session import Engine, State
 from microsession.core.settings import Settings
 from microsession.journal import Journal
 from microsession.store import db, sessions
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from microsession.journal import Journal
 from microsession.store import db
 from microsession.store import tasks as task_store
 from microsession.store import triggers as trigger_store
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 from microsession.ui.shell import Shell
 
 

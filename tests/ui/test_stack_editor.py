@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from microsession.core.stacks import TEMPLATES, Stack, Step
 from microsession.store import db
 from microsession.store import stacks as store
-from microsession.ui.stack_editor import DAMAGED, StackEditor
+from microsession.ui.windows.stack_editor import DAMAGED, StackEditor
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import sys
 
 NOT_AT_START = (
     "microsession.core.stacks", "microsession.core.tasks", "microsession.core.metrics",
-    "microsession.store.metrics", "microsession.store.tasks", "microsession.ui.session_starts",
-    "microsession.ui.menu_picks", "microsession.ui.windows",  # (the ring: offscreen has no tray, so it shows)
-    "microsession.ui.end_popup", "microsession.ui.review", "microsession.ui.tasks_window",
-    "microsession.ui.settings_dialog", "microsession.ui.triggers_window",
+    "microsession.store.metrics", "microsession.store.tasks", "microsession.ui.session.starts",
+    "microsession.ui.tray.menu_picks", "microsession.ui.windows.opener",  # (the ring: offscreen has no tray, so it shows)
+    "microsession.ui.session.end_popup", "microsession.ui.windows.review", "microsession.ui.windows.tasks_window",
+    "microsession.ui.windows.settings_dialog", "microsession.ui.windows.triggers_window",
     "apscheduler", "icalendar", "recurring_ical_events", "tzlocal", "hashlib", "unicodedata",
     "PySide6.QtNetwork", "PySide6.QtSvg", "PySide6.QtMultimedia", "shlex",
 )

@@ -1,7 +1,7 @@
 """The pending suggestion: offer, start, snooze (offered again later), dismiss."""
 
 from microsession.core.triggers import Offer
-from microsession.ui.suggestions import ACTIONS, Suggestions
+from microsession.ui.tray.suggestions import ACTIONS, Suggestions
 
 COFFEE = Offer("r1", "Coffee planning", 5, "admin", label="planning")
 DESK = Offer("r2", "Back at the desk", 10, "social-media")
@@ -103,7 +103,7 @@ def test_the_notification_on_a_real_desktop_and_its_snooze_action(desktop, qtbot
     import subprocess
     from pathlib import Path
 
-    from microsession.ui.notify import make_notifier
+    from microsession.ui.session.notify import make_notifier
 
     notifier = make_notifier(None)
     try:

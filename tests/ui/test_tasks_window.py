@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from microsession.core.tasks import new_task
 from microsession.store import db
 from microsession.store import tasks as store
-from microsession.ui.tasks_model import DONE, DONE_MARK, MINUTES, PROJECT, TITLE, parse_quick_add
-from microsession.ui.tasks_window import TasksWindow
+from microsession.ui.windows.tasks_model import DONE, DONE_MARK, MINUTES, PROJECT, TITLE, parse_quick_add
+from microsession.ui.windows.tasks_window import TasksWindow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

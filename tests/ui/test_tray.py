@@ -7,8 +7,8 @@ from microsession.core.clock import FakeClock
 from microsession.core.session import Engine
 from microsession.core.settings import Settings
 from microsession.journal import Journal
-from microsession.ui.controller import Controller
-from microsession.ui.tray import Tray
+from microsession.ui.session.controller import Controller
+from microsession.ui.tray.icon import Tray
 
 
 @pytest.fixture

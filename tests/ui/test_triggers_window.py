@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from microsession.store import db
 from microsession.store import settings as settings_store
 from microsession.store import triggers as store
-from microsession.ui.triggers_window import TriggersWindow
+from microsession.ui.windows.triggers_window import TriggersWindow
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)  # Monday 08:00 in Berlin

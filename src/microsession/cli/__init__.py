@@ -7,57 +7,11 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
 
 from microsession import __version__
 
 
-class CliError(Exception):
-    """A problem the user can fix: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + message
-        raise CliError(message)
-
-
-FIRST_DATE, LAST_DATE = date(1971, 1, 1), date(9000, 12, 31)  # room for look-back windows and arithmetic
-
-
-def date_arg(text: str) -> date:
-    """An argparse type: a calendar date like 2026-03-23, within FIRST_DATE..LAST_DATE."""
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-23, got {text!r}") from None
-    if not FIRST_DATE <= value <= LAST_DATE:
-        raise argparse.ArgumentTypeError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {text}")
-    return value
-
-
-def run_subcommand(group: str, handlers: dict, name: str | None, args: argparse.Namespace) -> int:
-    """Run `group name`'s handler; a ValueError or an SQLite error becomes one line (exit 2)."""
-    import sqlite3  # here: `status` must not pay for it
-
-    handler = handlers.get(name)
-    if handler is None:
-        raise CliError(f"{group} needs a command: {', '.join(handlers)}")
-    try:
-        return handler(args)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    except sqlite3.Error as exc:
-        raise CliError(f"cannot use the data file: {exc}") from None
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000000, got {text}")
-    return value
+from microsession.cli.common import CliError, _Parser, date_arg, positive_int, run_subcommand  # noqa: F401 (used by tests)
 
 
 # Subcommands in their own modules, each with add_parser(subparsers) and run(args) -> int.
@@ -65,22 +19,22 @@ def positive_int(text: str) -> int:
 # Several names may share a module: its add_parser adds all of them, its run() tells them
 # apart by args.command.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "tasks": ("microsession.cli_tasks", "add, list and tick tasks (microsession tasks --help)"),
-    "stacks": ("microsession.cli_stacks", "list stacks of sessions and breaks (microsession stacks --help)"),
-    "stats": ("microsession.cli_stats", "figures of the week, the day or all time (--week, --day, --all, --json)"),
-    "triggers": ("microsession.cli_triggers", "reminder rules that suggest a session (microsession triggers --help)"),
-    "start": ("microsession.cli_control", "start a sprint in the running app (launched if needed)"),
-    "pause": ("microsession.cli_control", "pause the session"),
-    "resume": ("microsession.cli_control", "resume the session"),
-    "stop": ("microsession.cli_control", "stop the session"),
-    "skip-break": ("microsession.cli_control", "skip the break"),
-    "show": ("microsession.cli_control", "show the progress ring"),
-    "quit": ("microsession.cli_control", "quit the app"),
-    "status": ("microsession.cli_control", "one line for a status bar (--json, --format)"),
-    "export": ("microsession.cli_data", "write your data as JSON or CSV (--format, --out, --since)"),
-    "import": ("microsession.cli_data", "merge a JSON export into your data"),
-    "backup": ("microsession.cli_data", "back up the data file now"),
-    "restore": ("microsession.cli_data", "replace your data by a backup (quit the app first)"),
+    "tasks": ("microsession.cli.tasks", "add, list and tick tasks (microsession tasks --help)"),
+    "stacks": ("microsession.cli.stacks", "list stacks of sessions and breaks (microsession stacks --help)"),
+    "stats": ("microsession.cli.stats", "figures of the week, the day or all time (--week, --day, --all, --json)"),
+    "triggers": ("microsession.cli.triggers", "reminder rules that suggest a session (microsession triggers --help)"),
+    "start": ("microsession.cli.control", "start a sprint in the running app (launched if needed)"),
+    "pause": ("microsession.cli.control", "pause the session"),
+    "resume": ("microsession.cli.control", "resume the session"),
+    "stop": ("microsession.cli.control", "stop the session"),
+    "skip-break": ("microsession.cli.control", "skip the break"),
+    "show": ("microsession.cli.control", "show the progress ring"),
+    "quit": ("microsession.cli.control", "quit the app"),
+    "status": ("microsession.cli.control", "one line for a status bar (--json, --format)"),
+    "export": ("microsession.cli.data", "write your data as JSON or CSV (--format, --out, --since)"),
+    "import": ("microsession.cli.data", "merge a JSON export into your data"),
+    "backup": ("microsession.cli.data", "back up the data file now"),
+    "restore": ("microsession.cli.data", "replace your data by a backup (quit the app first)"),
 }
 
 
@@ -111,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_log(args)
         if args.command in COMMANDS:
             return importlib.import_module(COMMANDS[args.command][0]).run(args)
-        from microsession.control_client import hand_over
+        from microsession.control.instance import hand_over
 
         if hand_over(args.data_dir):  # an app runs for this data folder: it shows its ring
             return 0

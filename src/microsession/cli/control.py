@@ -11,8 +11,8 @@ import json
 import os
 import sys
 
-from microsession.cli import CliError
-from microsession.control_protocol import MAX_MINUTES, MIN_MINUTES
+from microsession.cli.common import CliError
+from microsession.control.protocol import MAX_MINUTES, MIN_MINUTES
 
 NOT_RUNNING = "Micro-Session is not running"
 LAUNCH_TIMEOUT_S = 15.0
@@ -61,8 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from microsession import control_client as client
-    from microsession import control_protocol as protocol
+    from microsession.control import client as client
+    from microsession.control import protocol as protocol
     from microsession.paths import data_dir
 
     folder = data_dir(args.data_dir)

@@ -13,7 +13,7 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
-from microsession.cli import CliError, date_arg
+from microsession.cli.common import CliError, date_arg
 
 MAX_IMPORT_BYTES = 256 << 20  # ten years of heavy use is 80 MB as JSON (and 450 MB in memory)
 
@@ -182,8 +182,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def _hold_instance_lock(folder: Path):
     """The app's single-instance lock for `folder`, held until closed, so that no app starts
     during a restore; CliError when an app holds it."""
-    from microsession.control_client import IS_WINDOWS, lock_path
-    from microsession.control_instance import locked_by_another
+    from microsession.control.client import IS_WINDOWS, lock_path
+    from microsession.control.instance import locked_by_another
 
     running = CliError("Micro-Session is running for this data folder: quit it first (microsession quit), then restore")
     if IS_WINDOWS:

@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from microsession.cli import CliError
+from microsession.cli.common import CliError
 from microsession.core.stacks import TEMPLATES, Stack, Step, to_json
 
 COMMANDS = ("list",)

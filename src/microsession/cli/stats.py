@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from microsession.cli import CliError, date_arg
+from microsession.cli.common import CliError, date_arg
 from microsession.core import habits
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s

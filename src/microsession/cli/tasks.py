@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from microsession.cli import CliError, run_subcommand
+from microsession.cli.common import CliError, run_subcommand
 from microsession.core import tasks as core
 from microsession.core.tasks import Task
 

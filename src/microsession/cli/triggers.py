@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from microsession.cli import CliError, run_subcommand, positive_int
+from microsession.cli.common import CliError, run_subcommand, positive_int
 from microsession.core import trigger_json
 from microsession.core import triggers as core
 from microsession.core.triggers import Rule
@@ -62,7 +62,7 @@ def _now() -> datetime:
 
 
 def _open(args: argparse.Namespace, *, create: bool) -> sqlite3.Connection | None:
-    from microsession.cli_tasks import _open as open_db
+    from microsession.cli.tasks import _open as open_db
 
     return open_db(args, create=create)
 
@@ -103,7 +103,7 @@ def condition_from_args(args: argparse.Namespace) -> core.Condition:
 
 
 def _suggestion(args: argparse.Namespace, conn: sqlite3.Connection | None) -> core.Suggestion:
-    from microsession.cli_tasks import _known_type, _one_task
+    from microsession.cli.tasks import _known_type, _one_task
 
     task_type = _known_type(conn, args.type) if args.type is not None else None
     task_id = _one_task(conn, args.task).id if args.task is not None else None

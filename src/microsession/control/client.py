@@ -104,7 +104,7 @@ def send(data_folder: str | os.PathLike[str], message: dict[str, Any],
          timeout: float = TIMEOUT_S) -> dict[str, Any] | None:
     """The app's checked reply to one request; None when no app listens for `data_folder`.
     ControlError when one listens but does not answer in `timeout` seconds, or answers nonsense."""
-    from microsession import control_protocol as protocol
+    from microsession.control import protocol as protocol
 
     line = protocol.encode(protocol.check_request(dict(message)))
     try:
@@ -148,7 +148,7 @@ def _exchange_pipe(data_folder: str | os.PathLike[str], line: bytes) -> bytes | 
 
 
 def _read_line(read) -> bytes:
-    from microsession import control_protocol as protocol
+    from microsession.control import protocol as protocol
 
     data = b""
     while b"\n" not in data and len(data) <= protocol.MAX_LINE:
@@ -157,19 +157,3 @@ def _read_line(read) -> bytes:
             break
         data += chunk
     return data.split(b"\n", 1)[0]
-
-
-def hand_over(data_dir_arg: str | None) -> bool:
-    """A second launch, before Qt is loaded: True if a running app for this data folder
-    answered "show". The lock is probed first, so a first launch sends nothing."""
-    from microsession.paths import data_dir
-
-    from microsession.control_instance import locked_by_another
-
-    folder = data_dir(data_dir_arg)
-    try:
-        if not locked_by_another(folder):
-            return False
-        return send(folder, {"cmd": "show"}) is not None
-    except (ControlError, OSError):
-        return False  # the new process claims the instance itself, and waits there

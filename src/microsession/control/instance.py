@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from microsession.control_client import IS_WINDOWS, ControlError, lock_path, pipe_name, send, socket_path
+from microsession.control.client import IS_WINDOWS, ControlError, lock_path, pipe_name, send, socket_path
 
 MAX_CLIENTS = 8  # the listening backlog, and the app's open connections
 CLAIM_TIMEOUT_S = 15.0
@@ -239,3 +239,17 @@ def peer_uid(fd: int) -> int | None:
     if libc.getsockopt(fd, 1, 17, ctypes.byref(cred), ctypes.byref(size)) != 0:  # SOL_SOCKET, SO_PEERCRED
         return -1  # unknown on Linux: refused
     return cred[1]
+
+
+def hand_over(data_dir_arg: str | None) -> bool:
+    """A second launch, before Qt is loaded: True if a running app for this data folder
+    answered "show". The lock is probed first, so a first launch sends nothing."""
+    from microsession.paths import data_dir
+
+    folder = data_dir(data_dir_arg)
+    try:
+        if not locked_by_another(folder):
+            return False
+        return send(folder, {"cmd": "show"}) is not None
+    except (ControlError, OSError):
+        return False  # the new process claims the instance itself, and waits there

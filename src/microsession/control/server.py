@@ -17,9 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
-from microsession import control_protocol as protocol
-from microsession.control_client import IS_WINDOWS, pipe_name
-from microsession.control_instance import MAX_CLIENTS, Claim, accept_unix, peer_uid
+from microsession.control import protocol as protocol
+from microsession.control.client import IS_WINDOWS, pipe_name
+from microsession.control.instance import MAX_CLIENTS, Claim, accept_unix, peer_uid
 from microsession.core.session import Action
 from microsession.trace import trace
 

@@ -16,31 +16,24 @@ from microsession.core.events import Ended
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.session import State
 from microsession.store import settings as settings_store
+from microsession import memory
 from microsession.trace import trace
-from microsession.ui import menu as menus
-from microsession.ui.controller import Controller
-from microsession.ui.habit import HabitLoop
-from microsession.ui.session_hooks import SessionHooks
-from microsession.ui.shell_voice import Voice
+from microsession.ui.tray import menu as menus
+from microsession.ui.session.controller import Controller
+from microsession.ui.session.habit import HabitLoop
+from microsession.ui.session.hooks import SessionHooks
+from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
 from microsession.ui.palette import is_dark
-from microsession.ui.tray import Tray
+from microsession.ui.tray.icon import Tray
 
 if TYPE_CHECKING:
-    from microsession.ui.end_popup import EndPopup
-    from microsession.ui.notify import Notifier
-    from microsession.ui.ring import RingWindow
-    from microsession.ui.session_starts import Starts
+    from microsession.ui.session.end_popup import EndPopup
+    from microsession.ui.session.notify import Notifier
+    from microsession.ui.session.ring import RingWindow
+    from microsession.ui.session.starts import Starts
 
 NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
-
-
-def forget_sources() -> None:
-    """Drop the source lines PySide6's feature check cached for modules imported since
-    (a submenu's, a window's): tens of KB each, never read again."""
-    import linecache
-
-    linecache.clearcache()
 
 
 class Shell(QObject, Voice):
@@ -69,7 +62,7 @@ class Shell(QObject, Voice):
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
-        self.menu.aboutToHide.connect(forget_sources)
+        self.menu.aboutToHide.connect(lambda: memory.release(trim_heap=False))
         self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
         self._notices = None
@@ -86,7 +79,7 @@ class Shell(QObject, Voice):
     @property
     def ring(self) -> RingWindow:
         if self._ring is None:
-            from microsession.ui.ring import RingWindow
+            from microsession.ui.session.ring import RingWindow
 
             ring = self._ring = RingWindow()
             s, c = self.c.settings, self.c
@@ -108,7 +101,7 @@ class Shell(QObject, Voice):
     def starts(self) -> Starts:
         """Starting on tasks, batches and stacks (and the preparation and resume cards)."""
         if self._starts is None:
-            from microsession.ui.session_starts import Starts
+            from microsession.ui.session.starts import Starts
 
             self._starts = Starts(self.c, self.conn, self.show_ring, lambda: self._ring)
         return self._starts
@@ -119,7 +112,7 @@ class Shell(QObject, Voice):
     @property
     def popup(self) -> EndPopup:
         if self._popup is None:
-            from microsession.ui.end_popup import EndPopup
+            from microsession.ui.session.end_popup import EndPopup
 
             self._popup = EndPopup()
             self._popup.saved.connect(self.on_log_saved)
@@ -208,7 +201,7 @@ class Shell(QObject, Voice):
             self._ring.set_always_on_top(settings.ring_on_top)
 
     def _picks(self, what: str) -> list[menus.Pick]:
-        from microsession.ui import menu_picks  # when a menu first opens (start-up memory)
+        from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)
 
         return getattr(menu_picks, what)(self)
 
@@ -226,14 +219,14 @@ class Shell(QObject, Voice):
         if window is not None and name == "settings":
             window.load(self.c.settings)  # what is stored now, not an unsaved draft
         if window is None:
-            from microsession.ui import windows
+            from microsession.ui.windows import opener as windows
 
             window = self._windows[name] = windows.build(name, self)
         window.show()
         window.raise_()
         window.activateWindow()
         trace("window_shown", name=name)
-        forget_sources()
+        memory.release(trim_heap=False)
         return window
 
     def ask_custom(self) -> None:
@@ -330,7 +323,7 @@ class Shell(QObject, Voice):
         if self._ring is None:
             return
         s = self.c.snapshot()
-        from microsession.ui.ring import RingView
+        from microsession.ui.session.ring import RingView
 
         self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
 

@@ -20,11 +20,11 @@ from microsession.trace import trace
 if TYPE_CHECKING:
     from microsession.core.triggers import Offer
     from microsession.schedule.service import TriggerService
-    from microsession.ui.shell import Shell
+    from microsession.ui.shell_api import ShellApi
 
 
 class TriggerGlue(QObject):
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: ShellApi) -> None:
         super().__init__()
         self.shell, self.c = shell, shell.c
         self.service: TriggerService | None = None
@@ -34,7 +34,7 @@ class TriggerGlue(QObject):
     @property
     def suggestions(self):
         if self._suggestions is None:
-            from microsession.ui.suggestions import Suggestions
+            from microsession.ui.tray.suggestions import Suggestions
 
             self._suggestions = Suggestions(self)
             self._suggestions.offered.connect(self._offered)
@@ -96,7 +96,7 @@ class TriggerGlue(QObject):
             s.try_start(s.start_minutes, offer.minutes)
 
     def window(self):
-        from microsession.ui.triggers_window import TriggersWindow
+        from microsession.ui.windows.triggers_window import TriggersWindow
 
         window = TriggersWindow(self.shell.conn, self.c.clock.now_utc,
                                 problems=lambda: self.service.problems if self.service else {})

@@ -19,7 +19,7 @@ from microsession.core.clock import local_offset_s
 from microsession.core.events import Ended, Outcome
 from microsession.store import settings as settings_store
 from microsession.trace import trace
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 
 DECLINED_KEY = "goal_offer_declined_on"  # ISO date; kept beside the settings, not one of them
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from microsession.core.events import Ended, SessionInfo
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 
 if TYPE_CHECKING:
-    from microsession.ui.hook_runner import HookRunner
+    from microsession.ui.session.hook_runner import HookRunner
 
 LOG_NAME = "hooks.log"
 
@@ -32,7 +32,7 @@ class SessionHooks(QObject):
 
     def runner(self) -> HookRunner:
         if self._runner is None:
-            from microsession.ui.hook_runner import HookRunner
+            from microsession.ui.session.hook_runner import HookRunner
 
             log = (self.folder or Path.home()) / LOG_NAME
             self._runner = HookRunner(lambda: self.c.settings, log, self._tell, parent=self)

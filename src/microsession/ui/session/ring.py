@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixma
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.ring_paint import draw_buttons, draw_text
+from microsession.ui.session.ring_paint import draw_buttons, draw_text
 
 SIDE = 180           # the ring square, px
 HINT_HEIGHT = 24     # extra height while a hint is set

@@ -21,11 +21,11 @@ from microsession.core.tasks import Task, batch_for, resume_text, type_label
 from microsession.store import settings as settings_store
 from microsession.store import tasks as task_store
 from microsession.trace import trace
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 
 if TYPE_CHECKING:
-    from microsession.ui.prep_card import PrepCard
-    from microsession.ui.ring import RingWindow
+    from microsession.ui.session.prep_card import PrepCard
+    from microsession.ui.session.ring import RingWindow
 
 PREP_SECONDS = 60.0
 RECENT_TASKS = 8
@@ -130,7 +130,7 @@ class Starts(QObject):
             self._show_ring()
             return
         if self._card is None:
-            from microsession.ui.prep_card import PrepCard
+            from microsession.ui.session.prep_card import PrepCard
 
             self._card = PrepCard()
             self._card.start_now.connect(self._card_done)

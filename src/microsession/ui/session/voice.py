@@ -13,7 +13,7 @@ from microsession.core.settings import in_quiet_hours
 from microsession.trace import trace
 
 if TYPE_CHECKING:
-    from microsession.ui.notify import Notifier
+    from microsession.ui.session.notify import Notifier
 
 
 class Voice:
@@ -23,7 +23,7 @@ class Voice:
     @property
     def notifier(self) -> Notifier:
         if self._notifier is None:
-            from microsession.ui.notify import make_notifier
+            from microsession.ui.session.notify import make_notifier
 
             self._notifier = make_notifier(self.tray.icon if self.tray else None, self)
             self._notifier.action_invoked.connect(self.on_notification_action)
@@ -44,7 +44,7 @@ class Voice:
         if not s.chime or s.notification_style != "full" or in_quiet_hours(s, local_hour):
             return
         if self._chime is None:
-            from microsession.ui.chime import Chime
+            from microsession.ui.session.chime import Chime
 
             self._chime = Chime()
         if self._chime.available:
@@ -57,7 +57,7 @@ class Voice:
     def notices(self) -> Notifier:
         """The second notifier: one-off notices and offers (the timer's own is never replaced)."""
         if self._notices is None:
-            from microsession.ui.notify import make_notifier
+            from microsession.ui.session.notify import make_notifier
 
             self._notices = make_notifier(self.tray.icon if self.tray else None, self)
             self._notices.action_invoked.connect(self.on_notice_action)

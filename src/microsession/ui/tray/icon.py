@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from microsession.core.format import minutes_text
 from microsession.core.session import State
-from microsession.ui.tray_embed import trace_when_embedded
-from microsession.ui import icons
-from microsession.ui.controller import Controller
+from microsession.ui.tray.embed import trace_when_embedded
+from microsession.ui.tray import icon_picture as icons
+from microsession.ui.session.controller import Controller
 
 
 class Tray(QObject):

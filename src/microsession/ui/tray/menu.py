@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 from microsession.core.events import Kind
 from microsession.core.format import minutes_text
 from microsession.core.session import Action, State
-from microsession.ui.controller import Controller
+from microsession.ui.session.controller import Controller
 
 PRESETS = (5, 10, 15, 20, 25)
 DEEP_PRESETS = (90, 120)

@@ -10,13 +10,13 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from microsession.core.format import clip, minutes_text
-from microsession.ui.menu import Pick
+from microsession.ui.tray.menu import Pick
 
 if TYPE_CHECKING:
-    from microsession.ui.shell import Shell
+    from microsession.ui.shell_api import ShellApi
 
 
-def tasks(shell: Shell) -> list[Pick]:
+def tasks(shell: ShellApi) -> list[Pick]:
     try:
         found = shell.starts.recent_tasks()
     except sqlite3.Error:
@@ -25,7 +25,7 @@ def tasks(shell: Shell) -> list[Pick]:
             for t in found]
 
 
-def batches(shell: Shell) -> list[Pick]:
+def batches(shell: ShellApi) -> list[Pick]:
     try:
         types = shell.starts.batch_types()
     except sqlite3.Error:
@@ -34,7 +34,7 @@ def batches(shell: Shell) -> list[Pick]:
             for slug, label, n in types]
 
 
-def stacks(shell: Shell) -> list[Pick]:
+def stacks(shell: ShellApi) -> list[Pick]:
     try:
         found = shell.starts.stacks()
     except sqlite3.Error:

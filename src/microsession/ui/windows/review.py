@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QP
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
-from microsession.ui.review_charts import EnergyHeat, LengthBars, SessionBars
+from microsession.ui.windows.review_charts import EnergyHeat, LengthBars, SessionBars
 
 WINDOW_TITLE = "Weekly review — Micro-Session"
 

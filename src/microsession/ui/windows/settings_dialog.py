@@ -30,7 +30,7 @@ from microsession.core.settings import SPECS, Settings
 from microsession.store import settings as settings_store
 from microsession.store.tasks import transaction
 from microsession.ui.palette import is_dark
-from microsession.ui.settings_fields import DEPENDS, GROUP_NOTES, HOOK_HINT, LABELS, STYLES, TABS, WEEKDAYS
+from microsession.ui.windows.settings_fields import DEPENDS, GROUP_NOTES, HOOK_HINT, LABELS, STYLES, TABS, WEEKDAYS
 
 TITLE = "Micro-Session · Settings"
 HOOK_EVENTS = {setting: event for event, setting in hooks.SETTING_OF.items()}

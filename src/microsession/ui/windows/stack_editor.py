@@ -18,7 +18,7 @@ from microsession.core.stacks import Stack, Step
 from microsession.store import stacks as store
 from microsession.store import tasks as task_store
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.stack_steps import StepsTable
+from microsession.ui.windows.stack_steps import StepsTable
 
 WINDOW_TITLE = "Micro-Session · Stacks"
 DAMAGED = "  (cannot be read)"

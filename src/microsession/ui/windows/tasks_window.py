@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from microsession.core import tasks as core
 from microsession.store import tasks as store
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.tasks_model import ASPECT, DONE, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel
+from microsession.ui.windows.tasks_model import ASPECT, DONE, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel
 
 WINDOW_TITLE = "Micro-Session · Tasks"
 HINT = "⏎ start  ·  Space done  ·  Del delete  ·  F2 edit  ·  Ctrl+B batch  ·  Ctrl+L new task  ·  Esc close"

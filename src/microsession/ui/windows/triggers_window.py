@@ -20,7 +20,7 @@ from microsession.core.triggers import NOT_AVAILABLE, Rule
 from microsession.schedule import jobs
 from microsession.store import tasks as task_store
 from microsession.store import triggers as store
-from microsession.ui.trigger_widgets import PeakHoursOffer, hm_of, pair, spin, system_idle_available, time_edit
+from microsession.ui.windows.trigger_widgets import PeakHoursOffer, hm_of, pair, spin, system_idle_available, time_edit
 
 WINDOW_TITLE = "Micro-Session · Triggers"
 KINDS = (("time", "At a time of day"), ("every", "Every N minutes"), ("calendar", "After calendar events"),

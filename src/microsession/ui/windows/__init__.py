@@ -1,0 +1,1 @@
+"""The windows opened from the menu: tasks, projects, stacks, review, triggers, settings."""
