@@ -138,9 +138,10 @@ def preview(rule: Rule, tz: tzinfo, now: datetime, count: int = 5,
     assert trigger is not None
     if isinstance(trigger, CalendarTrigger):
         try:
-            return fire_times(trigger.source, trigger.cond, now, tz, count), None
+            found = fire_times(trigger.source, trigger.cond, now, tz, count)
         except CalendarError as exc:
             return [], f"broken: {exc}"
+        return found, trigger.source.note
     return next_times(trigger, now, count), None
 
 
