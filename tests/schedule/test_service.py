@@ -175,12 +175,18 @@ def test_no_idle_rule_means_no_polling_and_no_source(conn, make_service):
     assert service.scheduler.get_job("idle-poll") is None and asked == []
 
 
-def test_a_broken_calendar_marks_the_rule(tmp_path, conn, make_service):
+def read(qtbot, service):
+    """The calendars are read on the scheduler's worker: wait for their results."""
+    qtbot.waitSignal(service.calendars_read, timeout=20000).wait()
+    return service
+
+
+def test_a_broken_calendar_marks_the_rule(qtbot, tmp_path, conn, make_service):
     bad = tmp_path / "cal.ics"
     bad.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260302T10")
     rule = add(conn, "After meetings", AfterEvents(str(bad), 2))
     incomplete = add(conn, "No file", AfterEvents("", 2))
-    service = make_service()
+    service = read(qtbot, make_service())
     assert service.problems[rule.id].startswith("broken: ") and "cut short" in service.problems[rule.id]
     assert service.problems[incomplete.id].startswith("incomplete")
     assert store.get(conn, rule.id) is not None  # the rule stays
@@ -226,13 +232,13 @@ def test_a_calendar_is_read_again_when_the_file_changes(qtbot, tmp_path, conn, m
     cal = tmp_path / "cal.ics"
     cal.write_text(GOOD_ICS[:40], newline="")  # cut short
     rule = add(conn, "After meetings", AfterEvents(str(cal), 2, days=EVERY_DAY))
-    service = make_service()
+    service = read(qtbot, make_service())
     assert "cut short" in service.problems[rule.id] and service.next_run(rule.id) is None
     replacement = tmp_path / "cal.ics.new"
     replacement.write_text(GOOD_ICS, newline="")
     with qtbot.waitSignal(service.problems_changed, timeout=15000):
         replacement.replace(cal)  # how editors save: a new file renamed over the old one
-    qtbot.waitUntil(lambda: rule.id not in service.problems, timeout=15000)
+    qtbot.waitUntil(lambda: rule.id not in service.problems and service.next_run(rule.id) is not None, timeout=15000)
     nxt = service.next_run(rule.id)
     assert nxt is not None and (nxt.astimezone(BERLIN).hour, nxt.astimezone(BERLIN).minute) == (10, 2)
 

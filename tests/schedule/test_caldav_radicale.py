@@ -1,0 +1,123 @@
+"""CalDAV against a real Radicale server on 127.0.0.1 (htpasswd, plain): events created there
+become meeting-end fire times; a wrong password gives one line; the password is in the
+keyring (a real keyring backend kept in memory), and no keyring means no password stored."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from microsession.core.triggers import AfterEvents, Rule, Suggestion
+from microsession.schedule import caldav_source, jobs
+from microsession.schedule.calendar import CalendarError
+
+UTC = timezone.utc
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend (the keyring API) that keeps its secrets in a dict."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.secrets.pop((service, username), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("radicale")
+    (folder / "users").write_text("ana:s3cret\n")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+                             "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(folder / "users"),
+                             "--auth-htpasswd-encryption", "plain", "--storage-filesystem-folder",
+                             str(folder / "collections")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"radicale did not start: {proc.stderr.read().decode()[-500:]}")
+            time.sleep(0.05)  # polling the port: a condition, not a fixed wait
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def memory_keyring():
+    saved = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(saved)
+
+
+def test_events_created_on_the_server_become_fire_times(radicale, memory_keyring, tmp_path):
+    import caldav
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    meeting_end = (now + timedelta(days=1)).replace(hour=10, minute=30)
+    with caldav.DAVClient(url=radicale, username="ana", password="s3cret", require_tls=False) as client:
+        cal = client.principal().make_calendar(name="Work")
+        cal.save_event(dtstart=meeting_end - timedelta(hours=1), dtend=meeting_end, summary="Planning", uid="p@ana")
+        cal.save_event(dtstart=meeting_end + timedelta(hours=2), dtend=meeting_end + timedelta(hours=3),
+                       summary="Cancelled", uid="c@ana", status="CANCELLED")
+    caldav_source.save_password(radicale, "ana", "s3cret")
+    assert memory_keyring.secrets == {(caldav_source.SERVICE, f"ana@{radicale}"): "s3cret"}
+    cond = AfterEvents(radicale, 5, (0, 0), (23, 59), frozenset(range(7)), source="caldav", user="ana")
+    rule = Rule("r", "After meetings", True, cond, Suggestion(10))
+    times, problem = jobs.preview(rule, UTC, now, 5, folder=tmp_path)
+    assert problem is None
+    assert times == [meeting_end + timedelta(minutes=5)]
+    # the local copy holds the events, not the password
+    copies = list((tmp_path / "calendars").glob("*.ics"))
+    assert len(copies) == 1 and b"Planning" in copies[0].read_bytes() and b"s3cret" not in copies[0].read_bytes()
+
+
+def test_a_wrong_password_gives_one_line(radicale, memory_keyring, tmp_path):
+    caldav_source.save_password(radicale, "ana", "wrong")
+    cond = AfterEvents(radicale, 5, source="caldav", user="ana")
+    times, problem = jobs.preview(Rule("r", "x", True, cond, Suggestion(10)), UTC, datetime.now(UTC), 3, folder=tmp_path)
+    assert times == [] and problem == "broken: the CalDAV server refused the user name or password (HTTP 401)"
+
+
+def test_no_keyring_no_password_stored(radicale, tmp_path):
+    from keyring.backends import fail
+
+    saved = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        with pytest.raises(CalendarError, match="no system keyring .* not stored in plain text"):
+            caldav_source.save_password(radicale, "ana", "s3cret")
+        cond = AfterEvents(radicale, 5, source="caldav", user="ana")
+        _, problem = jobs.preview(Rule("r", "x", True, cond, Suggestion(10)), UTC, datetime.now(UTC), 3, folder=tmp_path)
+        assert "no system keyring" in problem and "\n" not in problem
+    finally:
+        keyring.set_keyring(saved)
