@@ -4,79 +4,16 @@ keyring (a real keyring backend kept in memory), and no keyring means no passwor
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from microsession.core.triggers import AfterEvents, Rule, Suggestion
 from microsession.schedule import caldav_source, jobs
 from microsession.schedule.calendar import CalendarError
 
 UTC = timezone.utc
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (the keyring API) that keeps its secrets in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.secrets.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.secrets.pop((service, username), None)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("radicale")
-    (folder / "users").write_text("ana:s3cret\n")
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-                             "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(folder / "users"),
-                             "--auth-htpasswd-encryption", "plain", "--storage-filesystem-folder",
-                             str(folder / "collections")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"radicale did not start: {proc.stderr.read().decode()[-500:]}")
-            time.sleep(0.05)  # polling the port: a condition, not a fixed wait
-    yield f"http://127.0.0.1:{port}/"
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-@pytest.fixture
-def memory_keyring():
-    saved = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(saved)
 
 
 def test_events_created_on_the_server_become_fire_times(radicale, memory_keyring, tmp_path):

@@ -4,8 +4,6 @@ offline, and every failure without a copy is one sentence."""
 
 from __future__ import annotations
 
-import http.server
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -24,51 +22,6 @@ def ics(end_hm: str) -> bytes:
     return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
             f"DTSTART:20260302T090000Z\r\nDTEND:20260302T{end_hm}00Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
             "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
-
-
-class Server:
-    """Answers each request with the next scripted step: (status, body) or 'hang'."""
-
-    def __init__(self) -> None:
-        self.steps: list = []
-        self.seen: list[dict] = []
-        self.release = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                outer.seen.append(dict(self.headers))
-                step = outer.steps.pop(0)
-                if step == "hang":
-                    outer.release.wait(30)
-                    return
-                status, body, headers = step
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/calendar/secret-abcdef0123456789/basic.ics"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 def hm(times):
