@@ -252,3 +252,40 @@ def test_an_unreadable_store_keeps_the_jobs_as_they_were(tmp_path, conn, make_se
         assert service.next_run(rule.id) is not None and rule.id in service.rules
     finally:
         conn.execute("ALTER TABLE triggers_gone RENAME TO triggers")
+
+
+def ics_ending(end: datetime) -> bytes:
+    start = end - timedelta(hours=1)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:u@t\r\n"
+            f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{end:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_a_subscription_is_fetched_on_the_worker_and_its_refresh_moves_the_job(qtbot, conn, make_service, server):
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {"ETag": '"1"'}), (200, ics_ending(end + timedelta(hours=2)), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    main = threading.get_ident()
+    threads = []
+    service = make_service()
+    service._calendars_read.connect(lambda *_: threads.append(threading.get_ident()), Qt.ConnectionType.DirectConnection)
+    assert service.next_run(rule.id) is None  # nothing read on this thread: the job comes from the worker
+    read(qtbot, service)
+    assert service.next_run(rule.id) == end + timedelta(minutes=2) and rule.id not in service.problems
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+    assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)
+    assert threads and main not in threads and len(server.seen) == 2
+    server.steps = [(500, b"", {})]
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+    assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)  # the copy keeps working
+    assert service.problems[rule.id].startswith("offline: the calendar server failed (HTTP 500)")
+
+
+def test_no_fetch_while_no_calendar_rule_is_on(qtbot, conn, make_service, server):
+    off = add(conn, "After meetings", AfterEvents(server.url, 2, source="url"))
+    store.set_enabled(conn, off.id, False)
+    add(conn, "Coffee", AtTime((9, 0)))
+    service = make_service()
+    assert service.scheduler.get_job("calendar-read") is None and service.scheduler.get_job("calendar-refresh") is None
+    assert server.seen == []

@@ -112,6 +112,8 @@ SPECS: dict[str, Spec] = {
     "hook_session_end": Spec("", text_check=check_command),
     "hook_break_end": Spec("", text_check=check_command),
     "hook_timeout_s": Spec(10, 1, 300),
+    # calendar sources (#13): how often a subscription address or CalDAV account is fetched
+    "calendar_refresh_minutes": Spec(15, 5, 24 * 60),
 }
 
 
@@ -147,6 +149,7 @@ class Settings:
     hook_session_end: str = SPECS["hook_session_end"].default
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
+    calendar_refresh_minutes: int = SPECS["calendar_refresh_minutes"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

@@ -32,6 +32,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "hook_session_start": ("When a session starts", ""), "hook_session_end": ("When a session ends", ""),
     "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
     "backup_keep": ("Backups kept", ""),
+    "calendar_refresh_minutes": ("Fetch calendar addresses every", " min"),
 }
 # tab -> [(group, [keys])]
 TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
@@ -45,7 +46,8 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                           ("Energy (hours like 9-12, 15-17)", ["peak_hours", "valley_hours"])]),
     ("&Integration", [("Start at login", ["start_at_login"]),
                       ("Commands run at session moments", ["hook_session_start", "hook_session_end",
-                                                           "hook_break_end", "hook_timeout_s"])]),
+                                                           "hook_break_end", "hook_timeout_s"]),
+                      ("Calendars (trigger rules)", ["calendar_refresh_minutes"])]),
     ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"])]),
 ]
 # a field enabled only while its switch is on
