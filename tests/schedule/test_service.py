@@ -276,6 +276,8 @@ def test_a_subscription_is_fetched_on_the_worker_and_its_refresh_moves_the_job(q
     assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)
     assert threads and main not in threads and len(server.seen) == 2
     server.steps = [(500, b"", {})]
+    executor = service.scheduler._lookup_executor("default")  # the last run has returned (max_instances=1)
+    qtbot.waitUntil(lambda: not executor._instances.get("calendar-refresh"), timeout=20000)
     with qtbot.waitSignal(service.calendars_read, timeout=20000):
         service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
     assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)  # the copy keeps working

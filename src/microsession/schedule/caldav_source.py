@@ -57,7 +57,7 @@ def forget_password(url: str, user: str) -> None:
         pass
 
 
-def password(url: str, user: str) -> str:
+def stored_password(url: str, user: str) -> str:
     kr = _keyring()
     try:
         found = kr.get_password(SERVICE, _account(url, user))
@@ -118,11 +118,13 @@ def read_events(url: str, user: str, secret: str, timeout: float, now: datetime 
         return merged.to_ical()
 
 
-def fetch(url: str, user: str, copy: Path, timeout: float, now: datetime | None = None) -> str | None:
-    """Bring the local copy up to date (see ics_fetch.fetch for what is returned or raised)."""
+def fetch(url: str, user: str, copy: Path, timeout: float, now: datetime | None = None, *,
+          password: str | None = None) -> str | None:
+    """Bring the local copy up to date (see ics_fetch.fetch for what is returned or raised).
+    `password`: already taken from the keyring; else it is read here."""
     from microsession.schedule import ics_fetch
 
-    secret = password(url, user)  # no password, no keyring: nothing to fall back on honestly
+    secret = password or stored_password(url, user)  # no password, no keyring: nothing to fall back on
     try:
         data = read_events(url, user, secret, timeout, now)
     except CalendarError:

@@ -25,15 +25,21 @@ def source_key(cond: AfterEvents) -> str:
     return cond.path if cond.source != "caldav" else f"{cond.user}@{cond.path}"
 
 
-def source_for(cond: AfterEvents, folder: Path, timeout: float | None = None) -> CalendarSource:
+def source_for(cond: AfterEvents, folder: Path, timeout: float | None = None, *, password: str | None = None,
+               use_copy: bool = False) -> CalendarSource:
+    """With `use_copy`, a network calendar's local copy is read as it is when there is one
+    (no fetch: a rebuild or an edit, between two refreshes); `password` is a CalDAV password
+    already taken from the keyring (the child process has no access to the parent's)."""
     if cond.source == "file":
         return CalendarSource(cond.path)
     from microsession.schedule import ics_fetch
 
     copy = ics_fetch.cache_path(folder, cond.source + ":" + source_key(cond))
+    if use_copy and copy.exists():
+        return CalendarSource(str(copy))
     wait = ics_fetch.TIMEOUT_S if timeout is None else timeout
     if cond.source == "url":
         return CalendarSource(str(copy), lambda: ics_fetch.fetch(cond.path, copy, wait))
     from microsession.schedule import caldav_source
 
-    return CalendarSource(str(copy), lambda: caldav_source.fetch(cond.path, cond.user, copy, wait))
+    return CalendarSource(str(copy), lambda: caldav_source.fetch(cond.path, cond.user, copy, wait, password=password))

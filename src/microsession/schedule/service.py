@@ -30,7 +30,7 @@ from microsession.core.clock import Clock
 from microsession.core.settings import Settings
 from microsession.core.triggers import NOT_AVAILABLE, AwayWatch, BackAtDesk, Offer, Rule
 from microsession.schedule import idle as idle_mod
-from microsession.schedule.calendar import CalendarError, CalendarSource, fire_times
+from microsession.schedule.calendar import CalendarSource
 from microsession.schedule.calendar_sources import data_folder, source_for, source_key
 from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
 from microsession.store import settings as settings_store
@@ -168,22 +168,15 @@ class TriggerService(QObject):
         return int(getattr(settings, "calendar_refresh_minutes", 15))
 
     def _read_calendars(self, generation: int, refresh: bool) -> None:
-        """Worker thread: fetch (network calendars, on refresh), read and expand each calendar
-        rule's calendar within its bounds, and hand the fire times to the UI thread."""
-        now = self.clock.now_utc()
-        since = now - timedelta(seconds=self.grace_s)
-        results, refreshed = {}, set()
-        for rule_id, (cond, source) in list(self._calendars.items()):
-            try:
-                if refresh and id(source) not in refreshed:
-                    refreshed.add(id(source))
-                    source.refresh()
-                results[rule_id] = (fire_times(source, cond, since, self.tz, MAX_FIRES), None, source.note)
-            except CalendarError as exc:
-                results[rule_id] = ([], str(exc), None)
-            except Exception as exc:  # noqa: BLE001 - a calendar must never stop the other rules
-                results[rule_id] = ([], f"cannot be read ({' '.join(str(exc).split())[:120]})", None)
-        self._calendars_read.emit(generation, results)
+        """Worker thread: have a child process fetch (network calendars, on refresh), read and
+        expand each calendar rule's calendar within its bounds; hand the fire times to the UI
+        thread. The thread only waits on the child's pipe (calendar_child says why)."""
+        from microsession.schedule import calendar_child
+
+        since = self.clock.now_utc() - timedelta(seconds=self.grace_s)
+        specs = [calendar_child.spec(rule_id, cond, self.folder, since, MAX_FIRES, refresh)
+                 for rule_id, (cond, _source) in list(self._calendars.items())]
+        self._calendars_read.emit(generation, calendar_child.read(specs, self.tz))
 
     def _on_calendars_read(self, generation: int, results: dict) -> None:
         if generation != self._generation:

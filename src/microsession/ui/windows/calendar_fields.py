@@ -1,7 +1,8 @@
 """The trigger editor's calendar part: where the events come from (an .ics file, a
 subscription address, a CalDAV account with its password for the keyring), which events
-count; and the check of a calendar rule, run on a worker thread (reading, fetching and
-expanding never happen on the UI thread) with its result as a queued signal."""
+count; and the check of a calendar rule, run by a worker thread in a child process
+(reading, fetching and expanding never happen on the UI thread, nor hold its GIL) with its
+result as a queued signal."""
 
 from __future__ import annotations
 
@@ -121,13 +122,16 @@ class CalendarChecks(QObject):
         threading.Thread(target=self._run, args=(rule, self.now_utc()), daemon=True, name="calendar-check").start()
 
     def _run(self, rule: core.Rule, now: datetime) -> None:
-        from microsession.schedule import jobs
+        """In a child process, as the trigger service does (calendar_child says why)."""
+        from microsession.schedule import calendar_child
 
+        assert isinstance(rule.condition, core.AfterEvents)
         try:
-            times, problem = jobs.preview(rule, self.tz, now, 5, folder=self.folder)
+            specs = [calendar_child.spec(rule.id, rule.condition, self.folder, now, 5, False)]
+            times, error, note = calendar_child.read(specs, self.tz)[rule.id]
         except Exception as exc:  # noqa: BLE001 - the check must answer, whatever the calendar
-            times, problem = [], f"broken: {' '.join(str(exc).split())[:120]}"
-        self.done.emit(rule.id, rule.condition, times, problem)
+            times, error, note = [], " ".join(str(exc).split())[:120], None
+        self.done.emit(rule.id, rule.condition, times, f"broken: {error}" if error else note)
 
     def _keep(self, rule_id: str, condition: object, times: object, problem: object) -> None:
         self.results[rule_id] = (condition, times, problem)
