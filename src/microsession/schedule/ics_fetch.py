@@ -1,6 +1,7 @@
 """An ICS subscription (Google's "secret address in iCal format", Outlook's "publish
 calendar"): fetched with urllib, a timeout, ETag / If-Modified-Since, into a local copy in
-the data folder (written atomically: a temporary file in the same folder, then a rename),
+the data folder (written atomically by store.export.write_file: a synced temporary file in
+the same folder, then a rename),
 so the last good copy keeps working offline. Never called on the UI thread, never at start-up.
 
 Each failure is one sentence (CalendarError when there is no copy to fall back on; a note
@@ -10,8 +11,6 @@ Each failure is one sentence (CalendarError when there is no copy to fall back o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,20 +29,11 @@ def cache_path(folder: Path, key: str) -> Path:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """In the data folder's calendars/ (made user-only), by the export's one atomic writer."""
+    from microsession.store.export import write_file
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_file(path, data)
 
 
 def _meta_path(path: Path) -> Path:
