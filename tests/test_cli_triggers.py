@@ -186,3 +186,6 @@ def test_a_caldav_account_with_its_password_in_the_keyring(radicale, memory_keyr
     assert code == 0 and (day + timedelta(minutes=47)).isoformat()[:16] in out.replace("+00:00", "")
     db_bytes = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
     assert b"s3cret" not in db_bytes  # not in the database, the copy, or anything else in the data folder
+    rule_id = json.loads(run(capsys, "list", "--json")[1])[-1]["id"]
+    assert run(capsys, "remove", rule_id)[0] == 0
+    assert memory_keyring.secrets == {}  # the password leaves the keyring with its last rule

@@ -223,6 +223,9 @@ def test_a_caldav_account_password_goes_to_the_keyring_and_its_events_show(make,
     qtbot.waitUntil(lambda: w.preview.text().startswith("Next:"), timeout=30000)
     assert (moment + timedelta(minutes=2)).astimezone(BERLIN).strftime("%a %d %b %H:%M") in w.preview.text()
     assert b"s3cret" not in Path(conn.execute("PRAGMA database_list").fetchone()[2]).read_bytes()
+    with qtbot.waitSignal(w.rules_changed):
+        w.delete_button.click()
+    assert memory_keyring.secrets == {}  # its password goes with the rule
 
 
 def test_without_a_keyring_the_password_is_refused(make, conn, qtbot):

@@ -239,6 +239,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         rule = _one_rule(conn, args.id)
         store.remove(conn, rule.id)
+        from microsession.schedule.caldav_source import forget_unused_password
+
+        forget_unused_password(conn, rule)
     finally:
         if conn is not None:
             conn.close()
@@ -268,7 +271,11 @@ def _problem(rule, tz, now, folder) -> str | None:
     if not isinstance(rule, Rule):
         return f"damaged: {rule.reason}"
     if rule.kind == "calendar":
-        return jobs.preview(rule, tz, now, 1, folder=folder)[1]
+        from microsession.schedule.calendar_sources import source_for
+
+        # the local copy of a subscription or CalDAV account, when there is one: listing is quick, offline too
+        copy = source_for(rule.condition, folder, use_copy=True) if rule.condition.path else None  # type: ignore[arg-type]
+        return jobs.preview(rule, tz, now, 1, source=copy, folder=folder)[1]
     return None
 
 

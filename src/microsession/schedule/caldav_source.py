@@ -57,6 +57,19 @@ def forget_password(url: str, user: str) -> None:
         pass
 
 
+def forget_unused_password(conn, removed) -> None:
+    """A removed CalDAV rule's password leaves the keyring, unless another rule uses that account."""
+    from microsession.core.triggers import AfterEvents
+    from microsession.store import triggers as store
+
+    c = getattr(removed, "condition", None)
+    if not isinstance(c, AfterEvents) or c.source != "caldav" or not c.path:
+        return
+    others = [r.condition for r in store.rules(conn) if isinstance(r.condition, AfterEvents)]
+    if not any(o.source == "caldav" and (o.path, o.user) == (c.path, c.user) for o in others):
+        forget_password(c.path, c.user)
+
+
 def stored_password(url: str, user: str) -> str:
     kr = _keyring()
     try:

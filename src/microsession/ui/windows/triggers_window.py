@@ -317,7 +317,12 @@ class TriggersWindow(QWidget):
         return True
 
     def delete_current(self) -> None:
+        removed = store.get(self.conn, self.current) if self.current is not None else None
         if self.current is not None and store.remove(self.conn, self.current):
+            if isinstance(removed, Rule) and removed.kind == "calendar" and removed.condition.source == "caldav":  # type: ignore[union-attr]
+                from microsession.schedule.caldav_source import forget_unused_password
+
+                forget_unused_password(self.conn, removed)
             self.rules_changed.emit()
             self.reload()
 
