@@ -33,6 +33,11 @@ KINDS = (("time", "At a time of day"), ("every", "Every N minutes"), ("calendar"
 PICK_ENERGY, PICK_LIGHT = "", "·light"
 
 
+def mark(problem: str) -> str:
+    """The list's short mark of a problem: "broken", "offline", "repeats too often"…"""
+    return problem.split(":")[0].replace(" on this system", "").replace("this calendar ", "")
+
+
 class TriggersWindow(QWidget):
     rules_changed = Signal()  # a rule was added, saved, switched or deleted: rebuild the jobs
 
@@ -157,7 +162,7 @@ class TriggersWindow(QWidget):
             if isinstance(rule, Rule):
                 problem = (problems.get(rule.id) or rule.incomplete() or self._idle_problem(rule)
                            or self._calendar_problem(rule) or None)
-                item.setText(rule.name + (f"  ⚠ {problem.split(':')[0].replace(' on this system', '')}" if problem else ""))
+                item.setText(rule.name + (f"  ⚠ {mark(problem)}" if problem else ""))
                 item.setToolTip(f"{rule.condition.describe()} → {rule.suggestion.describe()}" + (f"\n{problem}" if problem else ""))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if rule.enabled else Qt.CheckState.Unchecked)
@@ -191,7 +196,7 @@ class TriggersWindow(QWidget):
             if item.data(Qt.ItemDataRole.UserRole) == rule_id:
                 problem = self._problems().get(rule_id) or self._calendar_problem(rule)
                 self.rules.blockSignals(True)
-                item.setText(rule.name + (f"  ⚠ {problem.split(':')[0]}" if problem else ""))
+                item.setText(rule.name + (f"  ⚠ {mark(problem)}" if problem else ""))
                 item.setToolTip(f"{rule.condition.describe()} → {rule.suggestion.describe()}" + (f"\n{problem}" if problem else ""))
                 self.rules.blockSignals(False)
         if self.current == rule_id:
