@@ -291,3 +291,17 @@ def test_no_fetch_while_no_calendar_rule_is_on(qtbot, conn, make_service, server
     service = make_service()
     assert service.scheduler.get_job("calendar-read") is None and service.scheduler.get_job("calendar-refresh") is None
     assert server.seen == []
+
+
+def test_a_refresh_missed_while_asleep_runs_once_on_waking(qtbot, conn, make_service, server):
+    """After a suspend the refresh is hours overdue: it runs (once), not skipped as a misfire."""
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {}), (200, ics_ending(end + timedelta(hours=1)), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    service = read(qtbot, make_service())
+    executor = service.scheduler._lookup_executor("default")
+    qtbot.waitUntil(lambda: not executor._instances.get("calendar-read"), timeout=20000)
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc) - timedelta(hours=3))
+        service.scheduler.wakeup()
+    assert service.next_run(rule.id) == end + timedelta(hours=1, minutes=2) and len(server.seen) == 2
