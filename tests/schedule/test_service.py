@@ -305,3 +305,17 @@ def test_a_refresh_missed_while_asleep_runs_once_on_waking(qtbot, conn, make_ser
         service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc) - timedelta(hours=3))
         service.scheduler.wakeup()
     assert service.next_run(rule.id) == end + timedelta(hours=1, minutes=2) and len(server.seen) == 2
+
+
+def test_a_restart_reads_the_local_copy_and_fetches_only_later(qtbot, conn, make_service, server):
+    """No network call at start-up: the first reading uses the copy a previous run left."""
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    first = read(qtbot, make_service())
+    assert len(server.seen) == 1
+    first.shutdown()
+    again = read(qtbot, make_service())
+    assert len(server.seen) == 1 and again.next_run(rule.id) == end + timedelta(minutes=2)
+    refresh = again.scheduler.get_job("calendar-refresh").next_run_time
+    assert timedelta(seconds=30) < refresh - datetime.now(timezone.utc) <= timedelta(seconds=60)

@@ -25,7 +25,8 @@ from typing import Any
 from microsession.core import trigger_json
 from microsession.core.triggers import AfterEvents
 
-CHILD_TIMEOUT_S = 90.0  # the child is killed past this (each fetch has its own, shorter timeout)
+CHILD_TIMEOUT_S = 30.0  # the child is killed past this, plus FETCH_ALLOWANCE_S per network calendar
+FETCH_ALLOWANCE_S = 20.0  # (each fetch has its own 15 s timeout)
 Result = tuple[list[datetime], str | None, str | None]  # fire times, error, note
 
 
@@ -76,10 +77,14 @@ def _zone_key(tz: tzinfo) -> str:
     return getattr(tz, "key", None) or str(tz)
 
 
-def read(specs: list[dict[str, Any]], tz: tzinfo, timeout: float = CHILD_TIMEOUT_S) -> dict[str, Result]:
+def read(specs: list[dict[str, Any]], tz: tzinfo, timeout: float | None = None) -> dict[str, Result]:
     """Run `compute` in a child process; every rule gets a result, whatever happens there."""
     if not specs:
         return {}
+    if timeout is None:
+        network = {(s["condition"].get("source"), s["condition"].get("path")) for s in specs
+                   if s["condition"].get("source", "file") != "file"}
+        timeout = CHILD_TIMEOUT_S + FETCH_ALLOWANCE_S * len(network)
     if getattr(sys, "frozen", False):
         return compute(specs, tz)
     import subprocess

@@ -41,12 +41,12 @@ class CalendarTrigger(BaseTrigger):
     def __init__(self, cond: AfterEvents, tz: tzinfo, source: CalendarSource | None = None,
                  fires: list[datetime] | None = None, folder: Path | None = None) -> None:
         self.cond, self.timezone = cond, tz
-        self.source = source or source_for(cond, folder or data_folder(None))
         self.fires = fires
+        self.source = source or (None if fires is not None else source_for(cond, folder or data_folder(None)))
 
     @property
     def error(self) -> str | None:
-        return self.source.error
+        return self.source.error if self.source is not None else None
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         # strictly after the previous fire time (the scheduler's catch-up walks from there)

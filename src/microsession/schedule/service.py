@@ -28,10 +28,9 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from microsession.core import energy
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
-from microsession.core.triggers import NOT_AVAILABLE, AwayWatch, BackAtDesk, Offer, Rule
+from microsession.core.triggers import NOT_AVAILABLE, AfterEvents, AwayWatch, BackAtDesk, Offer, Rule
 from microsession.schedule import idle as idle_mod
-from microsession.schedule.calendar import CalendarSource
-from microsession.schedule.calendar_sources import data_folder, source_for, source_key
+from microsession.schedule.calendar_sources import data_folder
 from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
 from microsession.store import settings as settings_store
 from microsession.store import tasks as task_store
@@ -41,6 +40,7 @@ POLL_S = 30  # idle time is read this often while a back-at-the-desk rule is on
 MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop during suspend)
 MAX_FIRES = 200  # fire times of one calendar rule handed to the UI thread at a time
 FILE_REREAD_MIN = 6 * 60  # a local file is also expanded again this often (the window moves)
+FIRST_FETCH_S = 60  # a subscription's first fetch after the service starts
 
 
 class _Scheduler(QtScheduler):
@@ -82,11 +82,10 @@ class TriggerService(QObject):
         self._make_idle, self._idle_source, self._idle_tried = idle_source, None, False
         self.grace_s, self.poll_s = grace_s, poll_s
         self.rules: dict[str, Rule] = {}
-        self._calendars: dict[str, tuple] = {}  # rule id -> (condition, source), read by the worker
+        self._calendars: dict[str, AfterEvents] = {}  # rule id -> condition, read by the worker
         self.problems: dict[str, str] = {}  # rule id -> one line ("broken: …", NOT_AVAILABLE)
         self.waiting: dict[str, Offer] = {}  # fired during focus, delivered at the break
         self._watches: dict[str, AwayWatch] = {}
-        self._sources: dict[str, CalendarSource] = {}
         self._watcher: QFileSystemWatcher | None = None
         self.folder = folder or data_folder(conn)
         self._generation = 0
@@ -126,15 +125,11 @@ class TriggerService(QObject):
                     store.mark_fired(self.conn, rule.id, now)
                 except sqlite3.Error:
                     pass  # no catch-up for this one after a restart, nothing worse
-            if rule.kind == "calendar":
-                cond = rule.condition
-                key = cond.source + ":" + source_key(cond)  # type: ignore[union-attr]
-                source = self._sources.get(key) or source_for(cond, self.folder)  # type: ignore[arg-type]
-                self._sources[key] = source
-                calendars[rule.id] = (cond, source)
-                network = network or cond.source != "file"  # type: ignore[union-attr]
-                if cond.source == "file":  # type: ignore[union-attr]
-                    paths.add(cond.path)  # type: ignore[union-attr]
+            if isinstance(rule.condition, AfterEvents):
+                calendars[rule.id] = rule.condition
+                network = network or rule.condition.source != "file"
+                if rule.condition.source == "file":
+                    paths.add(rule.condition.path)
                 continue
             trigger = trigger_for(rule, self.tz)
             assert trigger is not None
@@ -145,12 +140,14 @@ class TriggerService(QObject):
         if calendars:
             gen = self._generation
             self.scheduler.add_job(self._read_calendars, args=[gen, False], id="calendar-read", name="calendar read")
+            # the first read uses a subscription's local copy (no network at start-up); its
+            # first fetch is a minute later, then every calendar_refresh_minutes
             minutes = self._refresh_minutes() if network else FILE_REREAD_MIN
-            self.scheduler.add_job(self._read_calendars, IntervalTrigger(minutes=minutes, timezone=self.tz),
+            first = datetime.now(self.tz) + timedelta(seconds=FIRST_FETCH_S if network else minutes * 60)
+            self.scheduler.add_job(self._read_calendars, IntervalTrigger(minutes=minutes, start_date=first,
+                                                                         timezone=self.tz),
                                    args=[gen, True], id="calendar-refresh", name="calendar refresh",
                                    misfire_grace_time=None)  # overdue after a suspend: runs once on resume
-        keys = {cond.source + ":" + source_key(cond) for cond, _ in calendars.values()}
-        self._sources = {k: v for k, v in self._sources.items() if k in keys}
         self._watch_files(paths)
         if self._watches:
             source = self._idle()
@@ -175,7 +172,7 @@ class TriggerService(QObject):
 
         since = self.clock.now_utc() - timedelta(seconds=self.grace_s)
         specs = [calendar_child.spec(rule_id, cond, self.folder, since, MAX_FIRES, refresh)
-                 for rule_id, (cond, _source) in list(self._calendars.items())]
+                 for rule_id, cond in list(self._calendars.items())]
         self._calendars_read.emit(generation, calendar_child.read(specs, self.tz))
 
     def _on_calendars_read(self, generation: int, results: dict) -> None:
@@ -196,8 +193,7 @@ class TriggerService(QObject):
                 self.problems[rule_id] = note
             else:
                 self.problems.pop(rule_id, None)
-            cond, source = self._calendars[rule_id]
-            trigger = CalendarTrigger(cond, self.tz, source, fires=times)
+            trigger = CalendarTrigger(self._calendars[rule_id], self.tz, fires=times)
             if self.scheduler.get_job(rule_id) is not None:
                 self.scheduler.remove_job(rule_id)
             if not times:
