@@ -75,6 +75,12 @@ def check_command(text: str) -> None:
         raise ValueError(f"cannot split the command: {exc}") from None
 
 
+def check_ics_file(text: str) -> None:
+    """Empty, or a path to an .ics file."""
+    if text.strip() and (not text.strip().lower().endswith(".ics") or "\n" in text):
+        raise ValueError("expected a file name ending in .ics, e.g. ~/focus.ics")
+
+
 DEFAULT_CHECKLIST = "Silence the phone\nClose the tabs you don't need\nGather what you need"
 
 SPECS: dict[str, Spec] = {
@@ -114,6 +120,7 @@ SPECS: dict[str, Spec] = {
     "hook_timeout_s": Spec(10, 1, 300),
     # calendar sources (#13): how often a subscription address or CalDAV account is fetched
     "calendar_refresh_minutes": Spec(15, 5, 24 * 60),
+    "sessions_ics_file": Spec("", text_check=check_ics_file),  # empty: none kept
 }
 
 
@@ -150,6 +157,7 @@ class Settings:
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
     calendar_refresh_minutes: int = SPECS["calendar_refresh_minutes"].default
+    sessions_ics_file: str = SPECS["sessions_ics_file"].default  # a calendar of the sessions, kept current
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

@@ -33,6 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
     "backup_keep": ("Backups kept", ""),
     "calendar_refresh_minutes": ("Fetch calendar addresses every", " min"),
+    "sessions_ics_file": ("Keep my sessions as a calendar in", ""),
 }
 # tab -> [(group, [keys])]
 TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
@@ -48,7 +49,7 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                       ("Commands run at session moments", ["hook_session_start", "hook_session_end",
                                                            "hook_break_end", "hook_timeout_s"]),
                       ("Calendars (trigger rules)", ["calendar_refresh_minutes"])]),
-    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"])]),
+    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep", "sessions_ics_file"])]),
 ]
 # a field enabled only while its switch is on
 DEPENDS = {"preparation_min_minutes": "preparation", "preparation_checklist": "preparation",
