@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
@@ -41,6 +41,12 @@ MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop du
 MAX_FIRES = 200  # fire times of one calendar rule handed to the UI thread at a time
 FILE_REREAD_MIN = 6 * 60  # a local file is also expanded again this often (the window moves)
 FIRST_FETCH_S = 60  # a subscription's first fetch after the service starts
+
+
+def _wall_now() -> datetime:
+    """Calendar fire times are on the wall clock, as APScheduler runs them (the app's own clock
+    may be scaled by the test time-scale hook)."""
+    return datetime.now(timezone.utc)
 
 
 class _Scheduler(QtScheduler):
@@ -170,7 +176,7 @@ class TriggerService(QObject):
         thread. The thread only waits on the child's pipe (calendar_child says why)."""
         from microsession.schedule import calendar_child
 
-        since = self.clock.now_utc() - timedelta(seconds=self.grace_s)
+        since = _wall_now() - timedelta(seconds=self.grace_s)
         specs = [calendar_child.spec(rule_id, cond, self.folder, since, MAX_FIRES, refresh)
                  for rule_id, cond in list(self._calendars.items())]
         self._calendars_read.emit(generation, calendar_child.read(specs, self.tz))
@@ -182,7 +188,7 @@ class TriggerService(QObject):
             fired = store.last_fired(self.conn)
         except sqlite3.Error:
             fired = {}
-        now = self.clock.now_utc()
+        now = _wall_now()
         for rule_id, (times, error, note) in results.items():
             rule = self.rules.get(rule_id)
             if rule is None:
