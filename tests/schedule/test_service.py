@@ -319,3 +319,18 @@ def test_a_restart_reads_the_local_copy_and_fetches_only_later(qtbot, conn, make
     assert len(server.seen) == 1 and again.next_run(rule.id) == end + timedelta(minutes=2)
     refresh = again.scheduler.get_job("calendar-refresh").next_run_time
     assert timedelta(seconds=30) < refresh - datetime.now(timezone.utc) <= timedelta(seconds=60)
+
+
+def test_the_refresh_follows_the_setting(qtbot, conn, make_service, server):
+    from dataclasses import replace
+
+    from microsession.core.settings import Settings
+
+    server.steps = [(200, ics_ending(datetime.now(timezone.utc) + timedelta(days=1)), {})]
+    add(conn, "After meetings", AfterEvents(server.url, 2, source="url"))
+    chosen = [replace(Settings(), calendar_refresh_minutes=45)]
+    service = read(qtbot, make_service(settings=lambda: chosen[0]))
+    assert service.scheduler.get_job("calendar-refresh").trigger.interval == timedelta(minutes=45)
+    chosen[0] = replace(Settings(), calendar_refresh_minutes=5)
+    service.rebuild()  # what the shell does when the setting is saved
+    assert service.scheduler.get_job("calendar-refresh").trigger.interval == timedelta(minutes=5)

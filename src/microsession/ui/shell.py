@@ -196,9 +196,12 @@ class Shell(QObject, Voice):
     # --- windows -------------------------------------------------------------------------
     def apply_settings(self, settings) -> None:
         """Saved in the settings window: every part reads them from the controller."""
+        refresh_before = self.c.settings.calendar_refresh_minutes
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
+        if settings.calendar_refresh_minutes != refresh_before:
+            self.triggers.start()  # the calendar refresh job at its new pace
 
     def _picks(self, what: str) -> list[menus.Pick]:
         from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)
