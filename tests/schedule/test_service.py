@@ -334,3 +334,19 @@ def test_the_refresh_follows_the_setting(qtbot, conn, make_service, server):
     chosen[0] = replace(Settings(), calendar_refresh_minutes=5)
     service.rebuild()  # what the shell does when the setting is saved
     assert service.scheduler.get_job("calendar-refresh").trigger.interval == timedelta(minutes=5)
+
+
+def test_a_refused_address_never_stops_the_other_rules(qtbot, tmp_path, conn, make_service, server):
+    server.steps = [(401, b"", {})]
+    good = tmp_path / "good.ics"
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    good.write_bytes(ics_ending(end))
+    refused = add(conn, "Refused", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    fine = add(conn, "Fine", AfterEvents(str(good), 2, (0, 0), (23, 59), EVERY_DAY))
+    coffee = add(conn, "Coffee", AtTime((9, 0), EVERY_DAY))
+    service = read(qtbot, make_service())
+    assert service.problems[refused.id] == ("broken: the server refused access (HTTP 401); "
+                                            "check the secret address or the password")
+    assert service.next_run(refused.id) is None
+    assert service.next_run(fine.id) == end + timedelta(minutes=2) and fine.id not in service.problems
+    assert service.next_run(coffee.id) is not None
