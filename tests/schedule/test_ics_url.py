@@ -94,3 +94,13 @@ def test_addresses_are_checked_and_secrets_not_shown():
             AfterEvents(bad, source="url")
     with pytest.raises(ValueError, match="needs a user name"):
         AfterEvents("https://dav.example.org/", source="caldav")
+
+
+def test_a_redirect_is_followed_to_web_addresses_only(server, tmp_path):
+    body = ics("1000")
+    server.steps = [(302, b"", {"Location": server.url + "?moved"}), (200, body, {}),
+                    (302, b"", {"Location": "ftp://127.0.0.1/secret.ics"})]
+    cond = AfterEvents(server.url, 2, (0, 0), (23, 59), frozenset(range(7)), source="url")
+    assert hm(fire_times(source_for(cond, tmp_path, timeout=1.0), cond, NOW, UTC, 1)) == ["02 10:02"]
+    with pytest.raises(CalendarError, match=r"^cannot reach the calendar server \(it redirects to an address that is not"):
+        fire_times(source_for(cond, tmp_path / "other", timeout=1.0), cond, NOW, UTC, 1)

@@ -83,8 +83,18 @@ def fetch(url: str, path: Path, timeout: float = TIMEOUT_S, now: datetime | None
     if have_copy and meta.get("last_modified"):
         headers["If-Modified-Since"] = str(meta["last_modified"])
     problem = None
+
+    class WebOnly(urllib.request.HTTPRedirectHandler):
+        """Redirects are followed to http(s) addresses only (urllib would follow ftp:// too)."""
+
+        def redirect_request(self, req, fp, code, msg, hdrs, newurl):
+            if not newurl.lower().startswith(("http://", "https://")):
+                raise urllib.error.URLError("it redirects to an address that is not a web address")
+            return super().redirect_request(req, fp, code, msg, hdrs, newurl)
+
+    opener = urllib.request.build_opener(WebOnly)
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as answer:
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=timeout) as answer:
             data = answer.read(MAX_BYTES + 1)
             etag, modified = answer.headers.get("ETag"), answer.headers.get("Last-Modified")
         if len(data) > MAX_BYTES:
