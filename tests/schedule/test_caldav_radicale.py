@@ -58,3 +58,21 @@ def test_no_keyring_no_password_stored(radicale, tmp_path):
         assert "no system keyring" in problem and "\n" not in problem
     finally:
         keyring.set_keyring(saved)
+
+
+def test_one_calendar_by_its_own_address(radicale, memory_keyring, tmp_path):
+    import caldav
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    end = (now + timedelta(days=2)).replace(hour=15, minute=0)
+    with caldav.DAVClient(url=radicale, username="ana", password="s3cret", require_tls=False) as client:
+        principal = client.principal()
+        mine = principal.make_calendar(name="Mine only")
+        mine.save_event(dtstart=end - timedelta(hours=1), dtend=end, summary="Mine", uid="mine@ana")
+        other = principal.make_calendar(name="Someone else's")
+        other.save_event(dtstart=end, dtend=end + timedelta(hours=1), summary="Other", uid="other@ana")
+        url = str(mine.url)
+    caldav_source.save_password(url, "ana", "s3cret")
+    cond = AfterEvents(url, 0, (0, 0), (23, 59), frozenset(range(7)), source="caldav", user="ana")
+    times, problem = jobs.preview(Rule("r", "x", True, cond, Suggestion(10)), UTC, now, 5, folder=tmp_path)
+    assert problem is None and times == [end]

@@ -192,6 +192,9 @@ def calendar_form(w, source: str, path: str, user: str = "", password: str = "")
 def test_a_subscription_address_that_refuses_is_one_sentence(make, conn, qtbot, server):
     server.steps = [(401, b"", {})]
     w = make()
+    calendar_form(w, "url", "calendar.google.com/ical/basic.ics")
+    assert not w.save() and w.message.text() == \
+        "'calendar.google.com/ical/basic.ics' is not a calendar address (expected https://…)."
     calendar_form(w, "url", server.url)
     assert w.calendar.browse.isHidden() and not w.calendar.user.isVisibleTo(w)
     assert w.save()
