@@ -58,7 +58,7 @@ class Shell(QObject, Voice):
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
-            stacks=lambda: self._picks("stacks"), windows=self._window_picks)
+            stacks=lambda: self._picks("stacks"), windows=self._window_picks, start=self.start_sprint)
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
@@ -136,13 +136,10 @@ class Shell(QObject, Voice):
     # --- user moves ----------------------------------------------------------------
     def on_tray_click(self) -> None:
         state = self.c.engine.state
-        if state is State.IDLE:
-            self.c.start_default()
-            self.show_ring()
-        elif state is State.FINISHED and self.popup_visible():
+        if state is State.FINISHED and self.popup_visible():
             self.popup.focus_now()
-        elif state is State.FINISHED:
-            self.c.start_default()
+        elif state in (State.IDLE, State.FINISHED):
+            self.start_sprint(self.c.settings.default_minutes)
         else:
             self.toggle_ring()
 
@@ -153,16 +150,14 @@ class Shell(QObject, Voice):
             self.show_ring()
 
     def show_ring(self) -> None:
-        """Show the ring; the first time, under the tray icon (top right if unknown)."""
+        """Show the ring; the first time at the right edge, away from the tray (see ring_place)."""
         ring = self.ring
-        if not self._ring_placed:
+        if not self._ring_placed:  # the first time: clear of where notifications appear
+            from microsession.ui.session.ring_place import default_place
+
             self._ring_placed = True
             screen = self.app.primaryScreen().availableGeometry()
-            tray = self.tray.geometry() if self.tray else None
-            on_screen = tray is not None and tray.isValid() and screen.contains(tray.center())
-            x = (tray.right() if on_screen else screen.right() - 16) - ring.width() + 1
-            y = tray.bottom() + 8 if on_screen and tray.center().y() < screen.center().y() else screen.top() + 48
-            ring.move(max(screen.left(), x), max(screen.top(), y))
+            ring.move(default_place(screen, self.tray.geometry() if self.tray else None, ring.size()))
         ring.show()
         ring.raise_()
 
@@ -170,6 +165,11 @@ class Shell(QObject, Voice):
     def start_minutes(self, minutes: float) -> None:
         """Start a sprint of `minutes` (deep work from 90); ValueError if it cannot start now."""
         self.starts.start_minutes(minutes)
+
+    def start_sprint(self, minutes: float) -> None:
+        """A start from the tray, the menus or a notification: the same path as the command line's
+        (the preparation card, the ring shown); a refusal is told, never raised into Qt."""
+        self.try_start(self.starts.start_minutes, minutes)
 
     def start_task(self, task_id: str) -> None:
         self._guarded(self.starts.start_task, task_id)
@@ -234,8 +234,7 @@ class Shell(QObject, Voice):
 
         minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
         if ok:
-            self.c.start(minutes)
-            self.show_ring()
+            self.start_sprint(minutes)
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -267,7 +266,7 @@ class Shell(QObject, Voice):
                 self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
             else:
                 self.announce(
-                    "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
+                    "Session done ✓", f"{minutes_text(ended.focused_s, up=False)} of {KIND_LABELS[ended.session.kind].lower()}. "
                     f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
                     [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
@@ -311,8 +310,7 @@ class Shell(QObject, Voice):
         elif key == "stop_stack":
             self.c.stop_all()
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
-            self.c.start(self.c.last_minutes)
-            self.show_ring()
+            self.start_sprint(self.c.last_minutes)
 
     def _update_log_action(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
@@ -325,7 +323,8 @@ class Shell(QObject, Voice):
         s = self.c.snapshot()
         from microsession.ui.session.ring import RingView
 
-        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
+        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text,
+                                         s.remaining_s))
 
     def remember_ring_place(self, pos) -> None:
         if self.conn is None:

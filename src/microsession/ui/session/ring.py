@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
+from microsession.core.format import minutes_text
 from microsession.ui.palette import colors, is_dark
 from microsession.ui.session.ring_paint import draw_buttons, draw_text
 
@@ -37,6 +38,7 @@ class RingView:
     title: str            # "Focus", "Deep work", "Break", "Paused", "Done ✓"
     subtitle: str = ""    # task name or a hint
     step_text: str = ""   # "step 2 of 5"
+    remaining_s: float = 0.0  # for screen readers: "Focus, 12 min left"
 
 
 class RingWindow(QWidget):
@@ -56,6 +58,7 @@ class RingWindow(QWidget):
         self.setMouseTracking(True)
         self._view = RingView("idle", 0.0, "", "")
         self._painted: RingView | None = None
+        self.time_shown = ""  # the digits as last painted (shrunk to fit, never cut)
         self._bg_key: tuple | None = None
         self._bg = QPixmap()
         self._hint = ""
@@ -71,8 +74,10 @@ class RingWindow(QWidget):
         self._drag_offset: QPoint | None = None
         self._drag_start = QPoint()
         self._dragging = self._reflagging = False
+        self.setAccessibleName("Micro-Session timer")
         self._apply_flags()
         self._apply_size()
+        self._describe(self._view)
 
     # ---- public API -------------------------------------------------------------
     def view(self) -> RingView:
@@ -81,8 +86,19 @@ class RingWindow(QWidget):
     def render_view(self, view: RingView) -> None:
         """Store the view; repaint only if visible and different from the last paint."""
         self._view = view
+        self._describe(view)
         if self.isVisible() and view != self._painted:
             self.update()
+
+    def _describe(self, view: RingView) -> None:
+        """The accessible description: what runs and the minutes left (it changes once a minute)."""
+        parts = [view.title or "Ready"]
+        if view.phase in ACTIVE_PHASES:
+            parts.append(f"{minutes_text(view.remaining_s)} left")
+        parts += [t for t in (view.subtitle, view.step_text) if t]
+        text = ", ".join(parts)
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
 
     def set_always_on_top(self, on: bool) -> None:
         if on != self._on_top:
@@ -186,7 +202,8 @@ class RingWindow(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
+        self.time_shown = draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"),
+                                    center.y() + 1, 118, min_px=20)
         if self._hovered:
             draw_buttons(p, pal.q("text"), self.button_rects(), self._hot, self._view.phase == "paused")
         p.end()
