@@ -174,8 +174,8 @@ class Shell(QObject, Voice):
     def start_task(self, task_id: str) -> None:
         self._guarded(self.starts.start_task, task_id)
 
-    def start_batch(self, task_type: str) -> None:
-        self._guarded(self.starts.start_batch, task_type)
+    def start_batch(self, task_type: str, minutes: float | None = None) -> None:
+        self._guarded(lambda t: self.starts.start_batch(t, minutes), task_type)
 
     def start_stack(self, name: str) -> None:
         self._guarded(self.starts.start_stack, name)
