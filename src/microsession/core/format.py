@@ -34,6 +34,11 @@ def left_text(seconds: float) -> str:
     return f"{m} min {s} s" if m else f"{s} s"
 
 
+def count_text(n: int, noun: str) -> str:
+    """'1 row' / '2 rows' / '1 task type' ('' for the plural's s: nouns here are regular)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 KIND_LABELS = {Kind.MICRO: "Focus", Kind.DEEP: "Deep work", Kind.BREAK: "Break"}
 
 
