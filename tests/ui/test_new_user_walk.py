@@ -151,3 +151,26 @@ def test_the_shell_places_the_ring_there(env):
     shell.start_sprint(5)
     screen = QApplication.primaryScreen().availableGeometry()
     assert not shell.ring.frameGeometry().intersects(notification_area(screen, True))
+
+
+# --- 16. Custom…: the range said up front, every digit shown -----------------------------------
+def test_custom_length_says_its_range_and_shows_a_third_digit(env, qtbot):
+    from PySide6.QtCore import Qt
+
+    conn, clock, build = env
+    shell = build()
+    menu_action(shell, "Custom…").trigger()
+    dialog = shell._windows["custom"]
+    assert dialog.isVisible() and "(1 to 240; deep work from 90)" in dialog.label.text()
+    qtbot.keyClicks(dialog.field, "300")  # the selected default is replaced
+    assert dialog.field.text() == "300"  # shown, not silently dropped
+    assert "too long" in dialog.hint.text() and not dialog.start.isEnabled()
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
+    assert shell.c.engine.state is State.IDLE and dialog.isVisible()
+    dialog.field.clear()
+    qtbot.keyClicks(dialog.field, "95")
+    assert dialog.hint.text() == "Deep work: 1 h 35 min" and dialog.start.isEnabled()
+    qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert shell.c.engine.state is State.RUNNING and shell.c.engine.current.planned_s == 95 * 60
+    assert shell.c.engine.current.kind is Kind.DEEP and shell.ring_visible()

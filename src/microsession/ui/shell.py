@@ -229,12 +229,16 @@ class Shell(QObject, Voice):
         memory.release(trim_heap=False)
         return window
 
-    def ask_custom(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
+    def ask_custom(self) -> QWidget:
+        """The menu's Custom…: a length with its range said, every digit shown (custom_length)."""
+        dialog = self._windows.get("custom")
+        if dialog is None:
+            from microsession.ui.session.custom_length import CustomLength
 
-        minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
-        if ok:
-            self.start_sprint(minutes)
+            dialog = self._windows["custom"] = CustomLength()
+            dialog.chosen.connect(self.start_sprint)
+        dialog.ask(self.c.last_minutes)
+        return dialog
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:

@@ -21,7 +21,7 @@ from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
 from microsession.ui.windows.review_charts import EnergyHeat, LengthBars, SessionBars
 
-WINDOW_TITLE = "Weekly review — Micro-Session"
+WINDOW_TITLE = "Micro-Session · Weekly review"
 
 
 def _caption(text: str) -> QLabel:
