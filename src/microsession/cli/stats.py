@@ -176,11 +176,14 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
 
 
 def _common_lines(d: dict[str, Any], energy_span: str = "") -> list[str]:
-    lines = [f"Micro-sessions {d['micro_sessions']} ({m.duration_text(d['micro_focused_minutes'] * 60)}) · "
-             f"deep work {d['deep_sessions']} ({m.duration_text(d['deep_focused_minutes'] * 60)})",
+    # Counted as in the review window: sessions "completed" of those "started" (a stop before a
+    # minute is neither); focus time, average length and interruptions count stopped ones too.
+    lines = [f"Completed {d['sessions']} of {d['counted_sessions']} started: micro {d['micro_sessions']}, "
+             f"deep work {d['deep_sessions']} · focus (stopped sessions too): micro "
+             f"{m.duration_text(d['micro_focused_minutes'] * 60)}, deep work {m.duration_text(d['deep_focused_minutes'] * 60)}",
              f"Tasks finished {d['tasks_finished']} · average session {_num(d['average_session_minutes'], '{:.0f} min')}"
              f" · average energy {_num(d['average_energy'])} · interrupted {d['interrupted']} of "
-             f"{d['counted_sessions']} · breaks {d['breaks']}"]
+             f"{d['counted_sessions']} started · breaks {d['breaks']}"]
     lengths = " · ".join(f"{m.BUCKET_LABELS[b]} {_num(v['mean'])} ({v['n']})" for b, v in d["energy_by_length"].items())
     lines.append(f"Energy by length{energy_span}: {lengths}")
     if d["peak_hours"]:
