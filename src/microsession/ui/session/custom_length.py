@@ -46,6 +46,9 @@ class CustomLength(QWidget):
     def ask(self, minutes: float) -> None:
         self.field.setText(f"{int(minutes)}")
         self.field.selectAll()
+        if not self.isVisible():  # in the middle of the screen (a window manager may place it itself)
+            self.adjustSize()
+            self.move(self.screen().availableGeometry().center() - self.rect().center())
         self.show()
         self.raise_()
         self.activateWindow()
