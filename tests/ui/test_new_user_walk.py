@@ -151,6 +151,9 @@ def test_the_shell_places_the_ring_there(env):
     shell.start_sprint(5)
     screen = QApplication.primaryScreen().availableGeometry()
     assert not shell.ring.frameGeometry().intersects(notification_area(screen, True))
+    shell.ring.set_hint("a hint")
+    shell.ring.set_note("Last time: stopped at the budget · Next: the travel quotes")
+    assert screen.contains(shell.ring.frameGeometry())  # grown by its hint and card, still all on screen
 
 
 # --- 16. Custom…: the range said up front, every digit shown -----------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from microsession.core.events import Ended
@@ -153,11 +153,13 @@ class Shell(QObject, Voice):
         """Show the ring; the first time at the right edge, away from the tray (see ring_place)."""
         ring = self.ring
         if not self._ring_placed:  # the first time: clear of where notifications appear
+            from microsession.ui.session.ring import MAX_HEIGHT
             from microsession.ui.session.ring_place import default_place
 
             self._ring_placed = True
             screen = self.app.primaryScreen().availableGeometry()
-            ring.move(default_place(screen, self.tray.geometry() if self.tray else None, ring.size()))
+            room = ring.size().expandedTo(QSize(ring.width(), MAX_HEIGHT))  # it grows down with a hint or card
+            ring.move(default_place(screen, self.tray.geometry() if self.tray else None, room))
         ring.show()
         ring.raise_()
 

@@ -20,6 +20,7 @@ from microsession.ui.session.ring_paint import draw_buttons, draw_text
 SIDE = 180           # the ring square, px
 HINT_HEIGHT = 24     # extra height while a hint is set
 NOTE_HEIGHT = 62     # extra height while the resume card shows
+MAX_HEIGHT = SIDE + HINT_HEIGHT + NOTE_HEIGHT  # with both: the room its first place leaves below it
 NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
 PEN = 9.0            # arc and track width
 RING_MARGIN = 17.0   # card edge -> outer edge of the arc
