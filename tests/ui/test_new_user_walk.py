@@ -177,3 +177,24 @@ def test_custom_length_says_its_range_and_shows_a_third_digit(env, qtbot):
     assert not dialog.isVisible()
     assert shell.c.engine.state is State.RUNNING and shell.c.engine.current.planned_s == 95 * 60
     assert shell.c.engine.current.kind is Kind.DEEP and shell.ring_visible()
+
+
+def test_the_session_done_notification_does_not_round_focus_up(env, monkeypatch):
+    conn, clock, build = env
+    shell = build()
+    said = []
+    monkeypatch.setattr(shell, "announce", lambda title, body, *a, **k: said.append(body))
+    ended = []
+    shell.c.focus_ended.connect(ended.append)
+    shell.start_sprint(20)
+    clock.advance(900.0017)
+    shell.c.stop()  # a real stop a moment after 15 minutes
+    assert ended[-1].focused_s == pytest.approx(900.0017)
+    assert "15 min of focus — stopped" in shell.popup.heading.text()
+    shell.popup.skip()
+    shell.start_sprint(15)
+    clock.advance(900)
+    shell.c.wake()  # done: "Session done ✓" with its focus time
+    said.clear()
+    shell.on_focus_ended(replace(ended[-1], focused_s=900.0017))
+    assert said and said[0].startswith("15 min of focus."), said
