@@ -198,3 +198,17 @@ def test_the_session_done_notification_does_not_round_focus_up(env, monkeypatch)
     said.clear()
     shell.on_focus_ended(replace(ended[-1], focused_s=900.0017))
     assert said and said[0].startswith("15 min of focus."), said
+
+
+def test_the_preparation_card_controls_have_names(qtbot):
+    from PySide6.QtWidgets import QAbstractButton, QPlainTextEdit
+
+    from microsession.ui.session.prep_card import PrepCard
+
+    card = PrepCard()
+    qtbot.addWidget(card)
+    card.ask("Get ready: 25 min · Focus", "Silence the phone\nClose tabs", 60)
+    for widget in card.findChildren(QAbstractButton) + card.findChildren(QPlainTextEdit):
+        name = widget.accessibleName() or widget.text() if isinstance(widget, QAbstractButton) else widget.accessibleName()
+        assert name and "⏎" not in name and "Esc" not in name, (widget, name)
+    card.hide()
