@@ -30,10 +30,7 @@ def test_deep_work_from_the_tray_shows_the_card_then_a_whole_clock(desktop: Desk
 
     app.menu(*["Down"] * DEEP_90_DOWNS, "Return")
     app.wait("prep_shown", minutes=90)  # the tray's start path: the card, not the clock at once
-    card = desktop.wait_for(lambda: desktop.window_ids("Get ready"), what="the preparation card")[0]
-    x, y, w, h = desktop.window_geometry(card)
-    desktop.click(x + w // 2, y + 20)
-    desktop.wait_for(lambda: desktop.focused_window() == card, what="the card's focus")
+    app.click_into("Get ready", "the preparation card", dy=20)
     desktop.key("Return")
     app.wait("prep_done")
     started = app.wait("session_started", kind="deep")
