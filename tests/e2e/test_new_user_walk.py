@@ -8,6 +8,7 @@ clock and the ring. The ring opens clear of the notification area and shows h:mm
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from app_runner import RunningApp
@@ -42,5 +43,15 @@ def test_deep_work_from_the_tray_shows_the_card_then_a_whole_clock(desktop: Desk
     ring = desktop.wait_for(lambda: desktop.window_ids("^Micro-Session$"), what="the ring")[0]
     rx, ry, rw, rh = desktop.window_geometry(ring)
     assert ry > desktop.height // 2 and rx + rw > desktop.width // 2, (rx, ry)  # bottom right: not under the tray
+    subprocess.run(["notify-send", "Another app", "A notification where they appear"], env=desktop.env, check=True)
+    bubbles = desktop.wait_for(lambda: [desktop.window_geometry(w) for w in _dunst_windows(desktop)],
+                               what="a notification on screen")
+    for nx, ny, nw, nh in bubbles:
+        assert rx + rw <= nx or nx + nw <= rx or ry + rh <= ny or ny + nh <= ry, ((rx, ry, rw, rh), (nx, ny, nw, nh))
     shot = desktop.screenshot(tmp_path / "ring-deep-work.png")
     assert shot.is_file()
+
+
+def _dunst_windows(desktop: Desktop) -> list[str]:
+    out = desktop._run(["xdotool", "search", "--onlyvisible", "--class", "^Dunst$"], check=False)
+    return out.stdout.split() if out.returncode == 0 else []
