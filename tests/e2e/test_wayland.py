@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from wayland import APT, Sway, missing
+from wayland import APT, Sway, missing, serve_watcher
 
 HERE = Path(__file__).resolve().parent
 SHOTS = HERE.parent.parent / "docs" / "screenshots"
@@ -66,6 +67,23 @@ def content_rect(window: dict) -> dict:
             "width": inner["width"], "height": inner["height"]}
 
 
+def open_ring_menu(sway: Sway, trace: Path, box: dict) -> None:
+    """Right click on the ring until its menu shows (a click while the window is still
+    being set up may be lost)."""
+    def shown() -> int:
+        return sum(r.get("event") == "menu_shown" for r in sway.read_trace(trace))
+
+    def opened() -> bool:
+        before = shown()
+        sway.click(box["x"] + box["width"] // 2, box["y"] + box["height"] // 2, "button3")
+        try:
+            return bool(sway.wait_for(lambda: shown() > before, 5, what="the ring's menu"))
+        except TimeoutError:
+            return False
+
+    sway.wait_for(opened, 60, what="the ring's menu, opened by a right click")
+
+
 def shot_path(tmp_path: Path, name: str) -> Path:
     if os.environ.get("MICROSESSION_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -86,18 +104,7 @@ def test_a_sprint_on_wayland_its_form_takes_nothing_and_is_answered_by_keys(sway
     ring = sway.wait_for(lambda: sway.window(RING), 30, what="the ring's window")
     assert ring["shell"] == "xdg_shell"  # a Wayland window (Xwayland is off anyway)
 
-    box = content_rect(ring)  # right click on the ring: its menu; Down = "Start 5 min"
-
-    def menu_opened() -> bool:
-        before = sum(r.get("event") == "menu_shown" for r in sway.read_trace(trace))
-        sway.click(box["x"] + box["width"] // 2, box["y"] + box["height"] // 2, "button3")
-        try:  # a click while the window is still being set up may be lost: click again
-            return bool(sway.wait_for(lambda: sum(r.get("event") == "menu_shown" for r in sway.read_trace(trace))
-                                      > before, 5, what="the ring's menu"))
-        except TimeoutError:
-            return False
-
-    sway.wait_for(menu_opened, 60, what="the ring's menu, opened by a right click")
+    open_ring_menu(sway, trace, content_rect(ring))  # Down = "Start 5 min"
     sway.type("-k", "Down", "-k", "Return")
     started = trace_event(sway, trace, app, "session_started", kind="micro")
     assert started["planned_s"] == 300
@@ -135,6 +142,61 @@ def test_a_sprint_on_wayland_its_form_takes_nothing_and_is_answered_by_keys(sway
     for shot in (ring_shot, popup_shot):
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 2000
     assert editor.poll() is None and app.poll() is None
+
+
+def test_with_a_tray_the_ring_is_placed_by_sway_and_dragged_by_it(sway, tmp_path):
+    """A bar's tray (a StatusNotifierWatcher): the app is a tray app, no window at idle; the
+    ring opens where sway puts it and moves with the pointer (startSystemMove); nothing of
+    its place is stored."""
+    items = serve_watcher(sway.env["DBUS_SESSION_BUS_ADDRESS"])
+    trace, data = tmp_path / "trace.jsonl", tmp_path / "data"
+    app = sway.spawn([sys.executable, "-m", "microsession"], extra_env={
+        "MICROSESSION_TRACE": str(trace), "MICROSESSION_TIME_SCALE": "1", "MICROSESSION_DATA_DIR": str(data)})
+    trace_event(sway, trace, app, "ready")
+    sway.wait_for(lambda: items, 30, what="the tray icon registered")
+    assert sway.windows() == []  # a tray app: nothing on screen at idle
+    out = subprocess.run([sys.executable, "-m", "microsession", "start", "25"], capture_output=True, text=True,
+                         env={**sway.env, "MICROSESSION_DATA_DIR": str(data)}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    ring = sway.wait_for(lambda: sway.window(RING), 30, what="the ring's window")
+    box = content_rect(ring)
+    assert (box["width"], box["height"]) == (180, 180)  # frameless: the card alone
+    assert 0 <= box["x"] and box["x"] + box["width"] <= sway.width and 0 <= box["y"]  # on screen
+    x, y = box["x"] + box["width"] // 2, box["y"] + 60  # on the title, not on a button
+    sway.pointer.move(x, y)
+    sway.pointer.button("button1", True)
+    steps = []
+
+    def dragged():  # the move starts once the app has asked for it: keep moving until then
+        steps.append(len(steps) + 1)
+        sway.pointer.move(x - 10 * len(steps), y + 7 * len(steps))
+        w = sway.window(RING)
+        return w if w and w["rect"]["x"] <= ring["rect"]["x"] - 100 else None
+
+    moved = sway.wait_for(dragged, 20, what="the ring dragged by the compositor", interval=0.02)
+    sway.pointer.button("button1", False)
+    assert moved["rect"]["y"] >= ring["rect"]["y"] + 50
+
+    open_ring_menu(sway, trace, content_rect(moved))
+    sway.type("t")  # "&Tasks…": a window of its own, opened by the user, takes the keyboard
+    sway.wait_for(lambda: sway.focused() == "Micro-Session · Tasks", 30, what="the task window focused")
+    sway.type("Plan the week", "-k", "Return")
+
+    def added():
+        conn = sqlite3.connect(data / "microsession.sqlite3")
+        try:
+            return conn.execute("SELECT 1 FROM tasks WHERE title = 'Plan the week'").fetchall()
+        finally:
+            conn.close()
+
+    sway.wait_for(added, 30, what="the task typed into the task window, in the file")
+    conn = sqlite3.connect(data / "microsession.sqlite3")
+    try:
+        kept = conn.execute("SELECT key FROM settings WHERE key IN ('ring_x', 'ring_y')").fetchall()
+    finally:
+        conn.close()
+    assert kept == []  # a place the app cannot know is not remembered
+    assert app.poll() is None
 
 
 def test_idle_from_the_real_compositor(sway, monkeypatch):

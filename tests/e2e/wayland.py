@@ -11,12 +11,13 @@ Input: a virtual pointer of our own clicks (zwlr_virtual_pointer_v1, as the head
 seat has no pointer),
 ``wtype`` types (a virtual keyboard), ``swaymsg -t get_tree`` tells which window has the
 keyboard, ``grim`` takes screenshots. Every wait polls a condition with a time-out.
+``serve_watcher`` stands in for a Wayland bar's tray (a StatusNotifierWatcher on the
+private bus), so Qt makes a StatusNotifierItem and the app runs as a tray app.
 No pytest import here, so benchmarks can use it too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -106,11 +108,14 @@ class VirtualPointer:
         self._send(1, x, y, self.width, self.height)  # motion_absolute
         list(self._roundtrip())
 
+    def button(self, button: str, pressed: bool) -> None:
+        self._send(2, self.BUTTONS[button], int(pressed))
+        list(self._roundtrip())
+
     def click(self, x: int, y: int, button: str = "button1") -> None:
         self.move(x, y)
-        for state in (1, 0):
-            self._send(2, self.BUTTONS[button], state)
-        list(self._roundtrip())
+        self.button(button, True)
+        self.button(button, False)
 
     def close(self) -> None:
         self._sock.close()
@@ -295,10 +300,52 @@ class Sway:
         return Desktop.read_trace(path)
 
 
-def rss_kib(pid: int) -> int:
-    """The resident set of a process, from /proc (VmRSS)."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+WATCHER = "org.kde.StatusNotifierWatcher"
+INTROSPECT = """<node><interface name="org.kde.StatusNotifierWatcher">
+<method name="RegisterStatusNotifierItem"><arg type="s" direction="in"/></method>
+<method name="RegisterStatusNotifierHost"><arg type="s" direction="in"/></method>
+<property name="RegisteredStatusNotifierItems" type="as" access="read"/>
+<property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
+<property name="ProtocolVersion" type="i" access="read"/>
+</interface></node>"""
+
+
+def serve_watcher(address: str) -> list[str]:
+    """A StatusNotifierWatcher that says a host is there and accepts every item."""
+    from jeepney import HeaderFields, MessageType, new_error, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    conn = open_dbus_connection(bus=address)
+    conn.send_and_get_reply(message_bus.RequestName(WATCHER))
+    items: list[str] = []
+
+    def props() -> dict:
+        return {"RegisteredStatusNotifierItems": ("as", list(items)),
+                "IsStatusNotifierHostRegistered": ("b", True), "ProtocolVersion": ("i", 0)}
+
+    def loop() -> None:
+        while True:
+            try:
+                msg = conn.receive()
+            except OSError:  # the bus stopped with the desktop
+                return
+            if msg.header.message_type is not MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member in ("RegisterStatusNotifierItem", "RegisterStatusNotifierHost"):
+                if member == "RegisterStatusNotifierItem":
+                    items.append(msg.body[0])
+                conn.send(new_method_return(msg))
+            elif member == "Get" and msg.body[1] in props():
+                conn.send(new_method_return(msg, "v", (props()[msg.body[1]],)))
+            elif member == "GetAll":
+                conn.send(new_method_return(msg, "a{sv}", (props(),)))
+            elif member == "Introspect":
+                conn.send(new_method_return(msg, "s", (INTROSPECT,)))
+            else:
+                conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
+
+    threading.Thread(target=loop, daemon=True).start()
+    return items  # the items registered so far (each program's icon registers one)
+
