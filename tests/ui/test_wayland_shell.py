@@ -56,6 +56,17 @@ def test_the_popup_opens_inside_the_ring_and_takes_no_keyboard(shell, qtbot):
     assert log[0] == "section 3"
 
 
+def test_a_click_on_the_form_is_the_forms_not_the_rings(shell, qtbot):
+    shell.ring.set_main_window_mode(False)  # the frameless ring of a tray app
+    shell.show_ring()
+    end_session(shell)
+    corner = shell.ring.button_rects()["menu"].center().toPoint()  # where the ring's menu button is
+    qtbot.mousePress(shell.popup, Qt.MouseButton.LeftButton, pos=corner)
+    qtbot.mouseRelease(shell.popup, Qt.MouseButton.LeftButton, pos=corner)
+    assert not shell.menu.isVisible()  # the ring's hidden menu button was not pressed
+    assert shell.popup.focusWidget() is shell.popup.stopped_at
+
+
 def test_inside_a_hidden_ring_the_popup_waits_and_the_tray_click_shows_it(shell):
     shell.show()
     shell.ring.hide()  # the no-tray ring is the main window; hidden here to see the wait

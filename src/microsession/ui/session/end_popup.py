@@ -207,7 +207,7 @@ class EndPopup(QWidget):
     def mousePressEvent(self, event) -> None:  # a click anywhere takes the keyboard
         self.activateWindow()
         self._focus_first()  # inside the ring's window, that window may be active already
-        super().mousePressEvent(event)
+        event.accept()  # and goes no further: inside the ring it would press the ring's buttons
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
