@@ -4,7 +4,9 @@ A sprint is started from the ring's own menu (a right click through the composit
 seat), runs to its end while the user types in another application, and the end-of-session
 form must take nothing: no new window, the keyboard stays in the editor, the text typed
 there stays there. Clicked, the form (inside the ring's window) is answered by keys and
-the row lands in SQLite. The compositor's idle protocol is read by the app's own source.
+the row lands in SQLite. With a bar's tray, the ring opens where sway puts it and is dragged
+by the compositor; the task window and the preparation card are used by keys. The
+compositor's idle protocol is read by the app's own source.
 
 MICROSESSION_SCREENSHOTS=1 writes docs/screenshots/ring-wayland.png and popup-wayland.png.
 """
@@ -197,6 +199,31 @@ def test_with_a_tray_the_ring_is_placed_by_sway_and_dragged_by_it(sway, tmp_path
         conn.close()
     assert kept == []  # a place the app cannot know is not remembered
     assert app.poll() is None
+
+
+def test_the_preparation_card_shows_and_is_answered_by_keys(sway, tmp_path):
+    trace, data = tmp_path / "trace.jsonl", tmp_path / "data"
+    env = {**sway.env, "MICROSESSION_DATA_DIR": str(data)}
+    made = subprocess.run([sys.executable, "-m", "microsession", "tasks", "add", "Plan"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert made.returncode == 0, made.stderr  # the data file exists now
+    conn = sqlite3.connect(data / "microsession.sqlite3")
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('preparation', 'true')")
+    conn.close()
+    app = sway.spawn([sys.executable, "-m", "microsession"], extra_env={
+        "MICROSESSION_TRACE": str(trace), "MICROSESSION_TIME_SCALE": "1", "MICROSESSION_DATA_DIR": str(data)})
+    trace_event(sway, trace, app, "ready")
+    out = subprocess.run([sys.executable, "-m", "microsession", "start", "15"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    trace_event(sway, trace, app, "prep_shown", minutes=15)
+    title = "Micro-Session · Get ready"  # asked for by the user's start: it may take the keyboard
+    sway.wait_for(lambda: sway.focused() == title, 30, what="the preparation card focused")
+    sway.type("-k", "Return")
+    trace_event(sway, trace, app, "prep_done")
+    assert trace_event(sway, trace, app, "session_started")["planned_s"] == 900
+    sway.wait_for(lambda: sway.window(title) is None, 10, what="the card gone")
 
 
 def test_idle_from_the_real_compositor(sway, monkeypatch):
