@@ -111,7 +111,7 @@ def test_a_sprint_on_wayland_its_form_takes_nothing_and_is_answered_by_keys(sway
     started = trace_event(sway, trace, app, "session_started", kind="micro")
     assert started["planned_s"] == 300
     sway.wait_for(lambda: sway.window(RING)["window_rect"]["height"] >= 170, 10, what="the ring drawn")
-    ring_shot = sway.screenshot(shot_path(tmp_path, "ring-wayland.png"), content_rect(sway.window(RING)))
+    ring_shot = sway.screenshot(tmp_path / "ring-main-window.png", content_rect(sway.window(RING)))
 
     sway.focus("Editor")  # the user goes on with other work while the sprint runs
     shown = trace_event(sway, trace, app, "popup_shown", timeout=60)
@@ -164,6 +164,10 @@ def test_with_a_tray_the_ring_is_placed_by_sway_and_dragged_by_it(sway, tmp_path
     box = content_rect(ring)
     assert (box["width"], box["height"]) == (180, 180)  # frameless: the card alone
     assert 0 <= box["x"] and box["x"] + box["width"] <= sway.width and 0 <= box["y"]  # on screen
+    sway.wait_for(lambda: trace_event(sway, trace, app, "ring_shown"), 10, what="the ring painted")
+    shot = sway.screenshot(shot_path(tmp_path, "ring-wayland.png"), {**box, "x": box["x"] - 12, "y": box["y"] - 12,
+                                                                      "width": 204, "height": 204})
+    assert shot.stat().st_size > 2000
     x, y = box["x"] + box["width"] // 2, box["y"] + 60  # on the title, not on a button
     sway.pointer.move(x, y)
     sway.pointer.button("button1", True)
