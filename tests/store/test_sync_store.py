@@ -1,0 +1,247 @@
+"""Sync through a folder, store side: real SQLite files of several "devices" and one shared
+folder (what Syncthing would carry is simply the same folder here)."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from microsession.core.clock import FakeClock
+from microsession.core.events import Kind
+from microsession.core.ids import new_id
+from microsession.core.session import Engine
+from microsession.core.tasks import new_task
+from microsession.journal import Journal
+from microsession.store import db, sessions
+from microsession.store import sync_import, sync_journal
+from microsession.store import tasks as task_store
+
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+
+
+class Device:
+    def __init__(self, root: Path, name: str, shared: Path):
+        self.data = root / name
+        self.data.mkdir()
+        self.conn = db.connect(self.data / "m.sqlite3")
+        self.shared = shared
+        sync_journal.enable(self.conn)
+        self.id = sync_journal.state(self.conn).device
+
+    def export(self, wall_ms=None):
+        return sync_journal.export(self.conn, self.shared, "dev", wall_ms=wall_ms)
+
+    def import_(self, wall_ms=None):
+        return sync_import.import_folder(self.conn, self.shared, self.data, wall_ms=wall_ms)
+
+    def sync(self):
+        self.export()
+        return self.import_()
+
+
+def content(conn: sqlite3.Connection) -> dict:
+    """Every synced table's rows, in key order."""
+    out = {}
+    for table, cols in sync_journal.SYNCED.items():
+        out[table] = [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY {', '.join(cols)}")]
+    return out
+
+
+def run_session(conn, clock, minutes=10, task_id=None):
+    engine, journal = Engine(clock), Journal(conn)
+    [started] = engine.start(minutes * 60, Kind.MICRO, task_id=task_id)
+    journal.record([started])
+    clock.advance(minutes * 60)
+    journal.record(engine.tick())
+    clock.advance(60)
+    return started.session.id
+
+
+@pytest.fixture
+def shared(tmp_path):
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    return folder
+
+
+def test_sessions_of_two_devices_reach_both(tmp_path, shared):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    s1 = run_session(a.conn, FakeClock(T0))
+    s2 = run_session(b.conn, FakeClock(T0 + timedelta(minutes=3)))
+    a.sync(), b.sync(), a.sync()
+    for dev in (a, b):
+        ids = {r[0] for r in dev.conn.execute("SELECT id FROM sessions")}
+        assert ids == {s1, s2}
+    assert content(a.conn) == content(b.conn)
+    # each session knows the computer it ran on; each device recovers only its own open ones
+    assert dict(a.conn.execute("SELECT id, device FROM sessions")) == {s1: a.id, s2: b.id}
+    month = datetime.now(timezone.utc).strftime("%Y-%m.jsonl")
+    assert {p.name for p in (shared / "devices" / a.id).iterdir()} == {"device.json", month}
+
+
+def test_history_before_sync_goes_out_and_nothing_twice(tmp_path, shared):
+    a_data = tmp_path / "old"
+    a_data.mkdir()
+    conn = db.connect(a_data / "m.sqlite3")
+    old = run_session(conn, FakeClock(T0))
+    assert sync_journal.pending(conn) == 0  # nothing tracked before sync is on
+    assert sync_journal.enable(conn) is True and sync_journal.enable(conn) is False
+    assert sync_journal.pending(conn) > 0
+    assert sync_journal.export(conn, shared) > 0
+    assert sync_journal.export(conn, shared) == 0
+    b = Device(tmp_path, "b", shared)
+    own = sync_journal.pending(b.conn)  # b's own task types, stack templates, starting rules
+    first = b.import_()
+    assert first.applied > 0 and b.conn.execute("SELECT count(*) FROM sessions WHERE id = ?", (old,)).fetchone()[0] == 1
+    again = b.import_()
+    assert again.applied == 0 and again.files == 0
+    # imported rows are not sent back out by b
+    assert sync_journal.pending(b.conn) == own
+
+
+def test_row_edited_on_both_converges_to_the_later_edit(tmp_path, shared):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    task = new_task("Draft intro", "admin", 15, None, None, now=T0)
+    task_store.add(a.conn, task)
+    a.sync(), b.sync()
+    b.conn.execute("UPDATE tasks SET title = 'from b' WHERE id = ?", (task.id,))
+    b.export(wall_ms=2_000_000_000_000)
+    a.conn.execute("UPDATE tasks SET title = 'from a' WHERE id = ?", (task.id,))
+    a.export(wall_ms=2_000_000_000_500)  # later
+    for _ in range(2):
+        a.sync(), b.sync()
+    titles = [d.conn.execute("SELECT title FROM tasks WHERE id = ?", (task.id,)).fetchone()[0] for d in (a, b)]
+    assert titles == ["from a", "from a"]
+
+
+def test_delete_is_a_tombstone(tmp_path, shared):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    a.conn.execute("INSERT INTO stacks (name, json) VALUES ('Mine', '[]')")
+    a.sync(), b.sync()
+    b.conn.execute("DELETE FROM stacks WHERE name = 'Mine'")
+    b.sync(), a.sync()
+    for dev in (a, b):
+        assert dev.conn.execute("SELECT count(*) FROM stacks WHERE name = 'Mine'").fetchone()[0] == 0
+
+
+def test_conflict_copy_is_merged_and_reported(tmp_path, shared):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    folder = shared / "devices" / a.id
+    folder.mkdir(parents=True)
+    sid = new_id()
+    row = {"id": sid, "kind": "micro", "planned_s": 600.0, "started_utc": "2026-03-01T09:00:00.000+00:00",
+           "started_offset": 0, "ended_utc": "2026-03-01T09:10:00.000+00:00", "ended_offset": 0,
+           "focused_s": 600.0, "paused_s": 0.0, "paused_at_utc": None, "outcome": "completed", "task_id": None,
+           "stack_run_id": None, "stack_position": None, "batch_type": None, "device": a.id}
+    line = {"seq": 7, "stamp": f"1772355600000.0000.{a.id}", "table": "sessions", "key": sid, "row": row}
+    (folder / "2026-03.sync-conflict-20260301-101010-ABCDEFG.jsonl").write_text(json.dumps(line) + "\n")
+    got = b.import_()
+    assert got.conflicts == [f"devices/{a.id}/2026-03.sync-conflict-20260301-101010-ABCDEFG.jsonl"]
+    assert b.conn.execute("SELECT outcome FROM sessions WHERE id = ?", (sid,)).fetchone()[0] == "completed"
+    # a's own conflict copy is merged into a as well (nothing in it is lost)
+    assert a.import_().applied == 1
+
+
+@pytest.mark.parametrize("text, why", [
+    (b"\x00\x01garbage\n", "not JSON"),
+    (b'{"seq": 1}\n', "not a change"),
+    (b'{"seq":1,"stamp":"1772355600000.0000.OTHER","table":"sessions","key":"x","row":null}\n', "malformed"),
+    (b'{"seq":1,"stamp":"1772355600000.0000.%s","table":"settings","key":"hook_session_end","row":{}}\n', "never synced"),
+    (b'{"seq":1,"stamp":"1772355600000.0000.%s","table":"sessions","key":"k","row":{"id":"k","planned_s":"DROP"}}\n', "wrong value"),
+    (b'{"seq":1,"stamp":"1772355600000.0000.%s","table":"sessions","key":"k","row":{"id":"k","kind":"nap","planned_s":1.0,"started_utc":"x","started_offset":0}}\n', "breaks a rule"),
+    (b'{"seq":1,"stamp":"9772355600000.0000.%s","table":"sessions","key":"k","row":null}\n', "ahead"),
+    (b'{"seq":1,"stamp":"1772355600000.0000.%s","table":"tasks","key":"other","row":{"id":"k"}}\n', "does not match"),
+])
+def test_hostile_file_is_set_aside_and_changes_nothing(tmp_path, shared, text, why):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    run_session(a.conn, FakeClock(T0))
+    a.export()
+    good = b.import_()
+    assert good.applied > 0
+    before = content(b.conn)
+    bad = shared / "devices" / a.id / "2026-04.jsonl"
+    ok_line = sync_journal.own_files(shared / "devices" / a.id)[0].read_bytes().splitlines()[0] + b"\n"
+    bad.write_bytes(ok_line + (text % a.id.encode() if b"%s" in text else text))
+    got = b.import_()
+    assert len(got.problems) == 1 and why in got.problems[0], got.problems
+    assert content(b.conn) == before
+    assert (b.data / "sync-set-aside" / f"devices_{a.id}_2026-04.jsonl").read_bytes() == bad.read_bytes()
+    assert [r[0] for r in b.conn.execute("PRAGMA integrity_check")] == ["ok"]
+    # told again while it stays as it is, read again once it changes
+    assert b.import_().problems == got.problems
+    bad.write_bytes(ok_line)
+    assert b.import_().problems == []
+
+
+def test_kill_between_file_and_commit_writes_again(tmp_path, shared, monkeypatch):
+    a, b = Device(tmp_path, "a", shared), Device(tmp_path, "b", shared)
+    sid = run_session(a.conn, FakeClock(T0))
+
+    def boom(*_args, **_kw):
+        raise KeyboardInterrupt
+
+    from microsession.store import export as export_mod
+
+    real = export_mod.write_file
+    calls = []
+
+    def write_then_die(path, data):
+        real(path, data)
+        if path.suffix == ".jsonl":
+            calls.append(path)
+            boom()
+
+    monkeypatch.setattr(export_mod, "write_file", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        a.export()
+    monkeypatch.setattr(export_mod, "write_file", real)
+    assert calls and sync_journal.pending(a.conn) > 0
+    a.conn.execute("UPDATE sessions SET focused_s = 1.5 WHERE id = ?", (sid,))
+    assert a.export() > 0
+    lines = [json.loads(x) for x in calls[0].read_text().splitlines()]
+    assert [x["seq"] for x in lines] == list(range(1, len(lines) + 1))  # no sequence number twice
+    b.import_()
+    assert b.conn.execute("SELECT focused_s FROM sessions WHERE id = ?", (sid,)).fetchone()[0] == 1.5
+
+
+# --- property: three devices, random changes, merged in any order -------------------------------
+
+OPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["add", "edit", "delete", "sync", "export"]),
+                         st.integers(0, 3), st.integers(0, 10**6)), max_size=30)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS, order=st.randoms(use_true_random=False))
+def test_any_interleaving_on_three_devices_gives_the_same_content(tmp_path_factory, ops, order):
+    root = tmp_path_factory.mktemp("prop")
+    shared = root / "Sync"
+    shared.mkdir()
+    devs = [Device(root, n, shared) for n in "abc"]
+    keys = ["%032x" % (k + 1) for k in range(4)]
+    for dev_i, op, k, value in ops:
+        dev, key = devs[dev_i], keys[k]
+        if op == "add":
+            dev.conn.execute("INSERT INTO tasks (id, title, task_type, minutes, created_utc) VALUES (?, ?, 'admin', 15, ?)"
+                             " ON CONFLICT (id) DO UPDATE SET title = excluded.title", (key, f"t{value}", T0.isoformat()))
+        elif op == "edit":
+            dev.conn.execute("UPDATE tasks SET minutes = ? WHERE id = ?", (5 + value % 100, key))
+        elif op == "delete":
+            dev.conn.execute("DELETE FROM tasks WHERE id = ?", (key,))
+        elif op == "export":
+            dev.export()
+        else:
+            dev.sync()
+    for _ in range(2):  # then everything reaches everyone, in a random order
+        order.shuffle(devs)
+        for dev in devs:
+            dev.sync()
+    first = content(devs[0].conn)
+    for dev in devs[1:]:
+        assert content(dev.conn) == first
