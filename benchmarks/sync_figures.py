@@ -46,7 +46,8 @@ def year_merge(work: Path, runs: int = 3) -> tuple[float, int, float]:
     folder.mkdir()
     conn = db.connect(src / DB_NAME)
     sync_journal.enable(conn)
-    changes = sync_journal.export(conn, folder, "other")
+    sync_journal.claim(conn, folder, "other")
+    changes = sync_journal.export(conn, folder)
     conn.close()
     size = sum(p.stat().st_size for p in (folder / "devices").rglob("*.jsonl")) / 1e6
     times = []

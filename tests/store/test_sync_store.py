@@ -36,7 +36,8 @@ class Device:
         self.id = sync_journal.state(self.conn).device
 
     def export(self, wall_ms=None):
-        return sync_journal.export(self.conn, self.shared, "dev", wall_ms=wall_ms)
+        sync_journal.claim(self.conn, self.shared, "dev")
+        return sync_journal.export(self.conn, self.shared, wall_ms=wall_ms)
 
     def import_(self, wall_ms=None):
         return sync_import.import_folder(self.conn, self.shared, self.data, wall_ms=wall_ms)
@@ -94,6 +95,7 @@ def test_history_before_sync_goes_out_and_nothing_twice(tmp_path, shared):
     assert sync_journal.pending(conn) == 0  # nothing tracked before sync is on
     assert sync_journal.enable(conn) is True and sync_journal.enable(conn) is False
     assert sync_journal.pending(conn) > 0
+    assert sync_journal.claim(conn, shared, "old") is None
     assert sync_journal.export(conn, shared) > 0
     assert sync_journal.export(conn, shared) == 0
     b = Device(tmp_path, "b", shared)
@@ -209,6 +211,33 @@ def test_kill_between_file_and_commit_writes_again(tmp_path, shared, monkeypatch
     assert [x["seq"] for x in lines] == list(range(1, len(lines) + 1))  # no sequence number twice
     b.import_()
     assert b.conn.execute("SELECT focused_s FROM sessions WHERE id = ?", (sid,)).fetchone()[0] == 1.5
+
+
+def test_a_copied_data_file_takes_a_new_id_and_both_keep_syncing(tmp_path, shared):
+    a = Device(tmp_path, "a", shared)
+    first = run_session(a.conn, FakeClock(T0))
+    a.sync()
+    (tmp_path / "copy").mkdir()  # the data folder copied to a new computer
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    import shutil
+
+    shutil.copy(a.data / "m.sqlite3", tmp_path / "copy" / "m.sqlite3")
+    c = Device.__new__(Device)
+    c.data, c.shared = tmp_path / "copy", shared
+    c.conn = db.connect(c.data / "m.sqlite3")
+    assert sync_journal.state(c.conn).device == a.id
+    note = sync_journal.claim(c.conn, shared, "copy")
+    assert note and "copied" in note
+    c.id = sync_journal.state(c.conn).device
+    assert c.id != a.id and sync_journal.claim(a.conn, shared, "dev") is None
+    on_a = run_session(a.conn, FakeClock(T0 + timedelta(hours=1)))
+    on_c = run_session(c.conn, FakeClock(T0 + timedelta(hours=2)))
+    for dev in (a, c, a, c):
+        dev.sync()
+    for dev in (a, c):
+        ids = {r[0] for r in dev.conn.execute("SELECT id FROM sessions")}
+        assert {first, on_a, on_c} <= ids
+    assert content(a.conn) == content(c.conn)
 
 
 # --- property: three devices, random changes, merged in any order -------------------------------

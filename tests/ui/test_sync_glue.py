@@ -44,7 +44,8 @@ def other_computer(tmp_path, shared):
     journal.record([started])
     clock.advance(600)
     journal.record(engine.tick())
-    sync_journal.export(conn, shared, "there")
+    sync_journal.claim(conn, shared, "there")
+    sync_journal.export(conn, shared)
     return conn, started.session.id
 
 

@@ -164,31 +164,71 @@ def _target(files: list[Path], folder: Path, month: str) -> tuple[Path, bytes]:
     return folder / f"{month}.jsonl", b""
 
 
-def write_device_file(folder: Path, device: str, name: str) -> None:
+def machine_mark(db_file: Path) -> str:
+    """What tells this data file on this computer from a copy of it elsewhere (hashed: the
+    folder is shared)."""
+    import hashlib
+
+    machine = ""
+    for source in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            machine = Path(source).read_text().strip()
+            break
+        except OSError:
+            continue
+    machine = machine or (os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", ""))
+    return hashlib.sha256(f"{machine}\0{db_file.resolve()}".encode()).hexdigest()[:24]
+
+
+def claim(conn: sqlite3.Connection, sync_folder: Path, name: str) -> str | None:
+    """Write this device's device.json; if the folder says another data file writes under this
+    device's id (the data file was copied to another computer), this one takes a new id and
+    sends all its rows again under it. One sentence when that happened."""
     from microsession.store.export import write_file
 
-    path = folder / "device.json"
-    text = json.dumps({"format": FORMAT, "device": device, "name": name}, ensure_ascii=False) + "\n"
+    st = state(conn)
+    mark = machine_mark(Path(conn.execute("PRAGMA database_list").fetchone()[2]))
+    path = sync_folder / DEVICES / st.device / "device.json"
+    note = None
+    try:
+        said = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        said = None
+    if isinstance(said, dict) and said.get("machine") not in (None, mark):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("UPDATE sync_state SET device_id = lower(hex(randomblob(16))), seq = 0, capture = 0")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        enable(conn)  # every row goes out again under the new id
+        note = (f"Another computer writes as this one in the sync folder (was the data file copied?);"
+                f" this one is now {state(conn).device[:8]} and sends its rows again.")
+        st = state(conn)
+        path = sync_folder / DEVICES / st.device / "device.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"format": FORMAT, "device": st.device, "name": name, "machine": mark},
+                      ensure_ascii=False) + "\n"
     try:
         if path.read_text(encoding="utf-8") == text:
-            return
+            return note
     except (OSError, UnicodeDecodeError):
         pass
     write_file(path, text.encode("utf-8"))
+    return note
 
 
-def export(conn: sqlite3.Connection, sync_folder: Path, device_name: str = "", *,
-           wall_ms: int | None = None, trace=None) -> int:
+def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None = None, trace=None) -> int:
     """Write every row changed here since the last export to this device's journal; the number
     of changes written. OSError when the folder cannot be written (nothing is lost: the rows
-    stay marked changed)."""
+    stay marked changed). Call claim() first."""
     from microsession.store.export import write_file
 
     wall_ms = now_ms() if wall_ms is None else wall_ms
     st = state(conn)
     mine = sync_folder / DEVICES / st.device
     mine.mkdir(parents=True, exist_ok=True)
-    write_device_file(mine, st.device, device_name)
     conn.execute("BEGIN IMMEDIATE")
     try:
         dirty = conn.execute("SELECT tbl, key, wall_ms FROM sync_dirty ORDER BY wall_ms, tbl, key").fetchall()

@@ -16,6 +16,7 @@ from microsession.store import sync_import, sync_journal
 class Round:
     written: int = 0
     merged: sync_import.Imported = field(default_factory=sync_import.Imported)
+    note: str | None = None  # this data file took a new device id (it had been copied)
 
     def summary(self) -> str:
         m = self.merged
@@ -23,7 +24,7 @@ class Round:
                 f" from the others ({m.applied} newer than what was here)")
         if m.conflicts:
             text += f"; conflict copies merged: {', '.join(Path(c).name for c in m.conflicts)}"
-        return text + "."
+        return text + "." + (f" {self.note}" if self.note else "")
 
 
 def folder_path(text: str) -> Path:
@@ -47,8 +48,9 @@ def sync_once(conn: sqlite3.Connection, sync_folder: Path, data_folder: Path, na
     if problem:
         raise ValueError(problem)
     sync_journal.enable(conn)
-    written = sync_journal.export(conn, sync_folder, name, trace=trace)
-    return Round(written, sync_import.import_folder(conn, sync_folder, data_folder))
+    note = sync_journal.claim(conn, sync_folder, name)
+    written = sync_journal.export(conn, sync_folder, trace=trace)
+    return Round(written, sync_import.import_folder(conn, sync_folder, data_folder), note)
 
 
 def _when(stamp_text: str) -> str | None:

@@ -129,6 +129,8 @@ class SyncGlue(QObject):
             m = result.merged
             trace("sync_done", written=result.written, read=m.read, applied=m.applied, files=m.files,
                   conflicts=m.conflicts, problems=m.problems)
+            if result.note:
+                self._tell(result.note)
             for problem in m.problems:  # (the menu reads the merged rows when it next opens)
                 self._tell(f"A file in the sync folder was set aside and not merged: {problem}.")
         self._watch()
