@@ -274,3 +274,19 @@ def test_any_interleaving_on_three_devices_gives_the_same_content(tmp_path_facto
     first = content(devs[0].conn)
     for dev in devs[1:]:
         assert content(dev.conn) == first
+
+
+def test_links_and_pipes_in_the_folder_are_never_opened(tmp_path, shared):
+    import os
+
+    b = Device(tmp_path, "b", shared)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the sync folder\n")
+    evil = shared / "devices" / ("d" * 32)
+    evil.mkdir(parents=True)
+    (evil / "2026-01.jsonl").symlink_to(secret)
+    os.mkfifo(evil / "2026-02.jsonl")  # opening it would block the round for ever
+    (shared / "devices" / ("c" * 32)).symlink_to(tmp_path, target_is_directory=True)
+    got = b.import_()
+    assert got.files == 0 and got.problems == []
+    assert not (b.data / "sync-set-aside").exists()

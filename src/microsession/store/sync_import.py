@@ -142,10 +142,12 @@ def _journal_files(sync_folder: Path, me: str) -> list[tuple[str, Path, bool]]:
     for folder in sorted(root.iterdir()):
         if not DEVICE_ID.fullmatch(folder.name) or not folder.is_dir():
             continue
+        if folder.is_symlink():
+            continue  # a device's folder is a folder, not a way out of the sync folder
         for path in sorted(folder.iterdir()):
             name = path.name
-            if name.startswith((".", "~")) or not path.is_file() or not name.endswith(".jsonl"):
-                continue
+            if name.startswith((".", "~")) or not name.endswith(".jsonl") or path.is_symlink() or not path.is_file():
+                continue  # temporary files of sync engines, links, pipes: never opened
             conflict = is_conflict_copy(name)
             if not conflict and part_key(name) is None:
                 continue

@@ -38,6 +38,7 @@ class SyncGlue(QObject):
         self._soon: QTimer | None = None
         self._every: QTimer | None = None
         self._busy = self._again = False
+        self._conn = None  # the worker's connection, made by its first round
         self._told: set[str] = set()
         self.finished.connect(self._done)
         self.c.changed.connect(self.soon)
@@ -72,6 +73,9 @@ class SyncGlue(QObject):
                 part.deleteLater()
         self._watcher = self._soon = self._every = None
         self.folder = None
+        if self._conn is not None and not self._busy:
+            self._conn.close()
+            self._conn = None
 
     def soon(self) -> None:
         if self._soon is not None:
@@ -100,28 +104,32 @@ class SyncGlue(QObject):
                          name="sync", daemon=True).start()
 
     def _work(self, folder: Path, db_file: Path, name: str) -> None:
+        """One round on the worker thread, on a connection of its own (kept between rounds: one
+        round at a time uses it; opening checks the whole file)."""
         import sqlite3
 
         from microsession.store import db
         from microsession.store.sync_status import device_name, sync_once
 
         try:
-            conn = db.connect(db_file, timeout=10.0)
+            if self._conn is None:
+                self._conn = db.connect(db_file, timeout=10.0)
         except (db.DatabaseError, sqlite3.Error) as exc:
             self.finished.emit(f"Sync could not open the data file ({exc}); it will try again.")
             return
         try:
-            self.finished.emit(sync_once(conn, folder, db_file.parent, device_name(name), trace=trace))
+            self.finished.emit(sync_once(self._conn, folder, db_file.parent, device_name(name), trace=trace))
         except ValueError as exc:
             self.finished.emit(f"Sync is waiting: {exc}.")
         except (OSError, sqlite3.Error) as exc:
             self.finished.emit(f"Sync could not write to {folder} ({getattr(exc, 'strerror', None) or exc}); "
                                "nothing is lost, it will try again.")
-        finally:
-            conn.close()
 
     def _done(self, result: object) -> None:
         self._busy = False
+        if self.folder is None and self._conn is not None:  # stopped during the round
+            self._conn.close()
+            self._conn = None
         if isinstance(result, str):
             trace("sync_failed", message=result)
             self._tell(result)
