@@ -290,3 +290,26 @@ def test_links_and_pipes_in_the_folder_are_never_opened(tmp_path, shared):
     got = b.import_()
     assert got.files == 0 and got.problems == []
     assert not (b.data / "sync-set-aside").exists()
+
+
+def test_a_restored_backup_takes_back_what_this_computer_had_sent(tmp_path, shared):
+    import shutil
+
+    a = Device(tmp_path, "a", shared)
+    task = new_task("Draft intro", "admin", 15, None, None, now=T0)
+    task_store.add(a.conn, task)
+    a.sync()
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(a.data / "m.sqlite3", tmp_path / "backup.sqlite3")
+    a.conn.execute("UPDATE tasks SET title = 'after the backup' WHERE id = ?", (task.id,))
+    a.sync()
+    files_read = a.import_().files
+    assert files_read == 0  # its own lines are not read back
+    a.conn.close()
+    shutil.copy(tmp_path / "backup.sqlite3", a.data / "m.sqlite3")  # restored: an older file
+    for suffix in ("-wal", "-shm"):
+        (a.data / f"m.sqlite3{suffix}").unlink(missing_ok=True)
+    a.conn = db.connect(a.data / "m.sqlite3")
+    assert a.conn.execute("SELECT title FROM tasks").fetchone()[0] == "Draft intro"
+    a.sync()
+    assert a.conn.execute("SELECT title FROM tasks").fetchone()[0] == "after the backup"

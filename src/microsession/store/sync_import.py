@@ -132,9 +132,10 @@ def _apply_file(conn, data: bytes, device: str, types: dict, clock: HybridClock,
     return last_seq, last_stamp
 
 
-def _journal_files(sync_folder: Path, me: str) -> list[tuple[str, Path, bool]]:
-    """(device, file, is a conflict copy) of every journal to read: other devices' files, and
-    conflict copies wherever they are (this device's own included)."""
+def _journal_files(sync_folder: Path) -> list[tuple[str, Path, bool]]:
+    """(device, file, is a conflict copy) of every journal to read: the other devices' files,
+    conflict copies, and this device's own files too where they hold lines the data file has not
+    taken in (a backup restored, a kill after writing): what this device wrote is never lost."""
     found = []
     root = sync_folder / DEVICES
     if not root.is_dir():
@@ -151,8 +152,7 @@ def _journal_files(sync_folder: Path, me: str) -> list[tuple[str, Path, bool]]:
             conflict = is_conflict_copy(name)
             if not conflict and part_key(name) is None:
                 continue
-            if folder.name != me or conflict:
-                found.append((folder.name, path, conflict))
+            found.append((folder.name, path, conflict))
     return found
 
 
@@ -172,7 +172,7 @@ def import_folder(conn: sqlite3.Connection, sync_folder: Path, data_folder: Path
     points at (another device's journal still on its way); the row waits for it.
     """
     run = _Run(conn, sync_folder, data_folder, now_ms() if wall_ms is None else wall_ms)
-    files = _journal_files(sync_folder, run.me)
+    files = _journal_files(sync_folder)
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
         conn.execute("BEGIN IMMEDIATE")

@@ -258,9 +258,11 @@ def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None =
             data += b"\n"
         if trace:
             trace("sync_writing", lines=len(lines))
-        write_file(target, data + "".join(lines).encode("utf-8"))
+        out = data + "".join(lines).encode("utf-8")
+        write_file(target, out)
         if trace:
             trace("sync_written", lines=len(lines))
+        _mark_read(conn, sync_folder, target, len(data), len(out))
         conn.execute("DELETE FROM sync_dirty")
         conn.execute("UPDATE sync_state SET seq = ?, hlc_ms = ?, hlc_counter = ?", (seq, clock.ms, clock.counter))
         conn.execute("COMMIT")
@@ -268,6 +270,19 @@ def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None =
         conn.execute("ROLLBACK")
         raise
     return len(lines)
+
+
+def _mark_read(conn: sqlite3.Connection, sync_folder: Path, path: Path, before: int, after: int) -> None:
+    """The lines just written are in the data file already: the import need not read them back
+    (unless the file held lines it had not read yet)."""
+    rel = path.relative_to(sync_folder).as_posix()
+    known = conn.execute("SELECT done FROM sync_files WHERE path = ?", (rel,)).fetchone()
+    if (known[0] if known else 0) != before:
+        return
+    info = path.stat()
+    conn.execute("INSERT INTO sync_files (path, size, mtime_ns, done) VALUES (?, ?, ?, ?)"
+                 " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
+                 " done = excluded.done, problem = NULL", (rel, info.st_size, info.st_mtime_ns, after))
 
 
 def folder_problem(sync_folder: Path) -> str | None:
