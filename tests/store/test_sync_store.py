@@ -313,3 +313,19 @@ def test_a_restored_backup_takes_back_what_this_computer_had_sent(tmp_path, shar
     assert a.conn.execute("SELECT title FROM tasks").fetchone()[0] == "Draft intro"
     a.sync()
     assert a.conn.execute("SELECT title FROM tasks").fetchone()[0] == "after the backup"
+
+
+def test_another_folder_cannot_plant_a_running_session_of_this_computer(tmp_path, shared):
+    b = Device(tmp_path, "b", shared)
+    evil = shared / "devices" / ("a" * 32)
+    evil.mkdir(parents=True)
+    (evil / "device.json").write_text(json.dumps({"name": "\x1b[31mred\x1b[0m", "device": "a" * 32}))
+    sid = new_id()
+    row = {"id": sid, "kind": "micro", "planned_s": 600.0, "started_utc": "2026-03-01T09:00:00.000+00:00",
+           "started_offset": 0, "paused_s": 0.0, "device": b.id}
+    line = {"seq": 1, "stamp": f"1772355600000.0000.{'a' * 32}", "table": "sessions", "key": sid, "row": row}
+    (evil / "2026-03.jsonl").write_text(json.dumps(line) + "\n")
+    got = b.import_()
+    assert got.read == 1 and got.applied == 0 and got.problems == []
+    assert sessions.open_sessions(b.conn) == []
+    assert b.conn.execute("SELECT name FROM sync_peers").fetchone()[0] == "[31mred[0m"

@@ -110,7 +110,8 @@ def _write(conn: sqlite3.Connection, table: str, key: str, row: dict | None) -> 
     conn.execute(sql, [row[c] for c in cols])
 
 
-def _apply_file(conn, data: bytes, device: str, types: dict, clock: HybridClock, wall: int, out: Imported) -> tuple[int, str]:
+def _apply_file(conn, data: bytes, device: str, me: str, types: dict, clock: HybridClock, wall: int,
+                out: Imported) -> tuple[int, str]:
     """Apply the complete lines of `data`; (last seq, last stamp text) seen."""
     last_seq, last_stamp = 0, ""
     for line in data.splitlines():
@@ -122,6 +123,8 @@ def _apply_file(conn, data: bytes, device: str, types: dict, clock: HybridClock,
         held = conn.execute("SELECT stamp FROM sync_rows WHERE tbl = ? AND key = ?", (table, key)).fetchone()
         if not wins(stamp, parse_stamp(held[0]) if held else None):
             continue
+        if device != me and _open_here(table, row, me):
+            continue  # only this computer says what its running session is (recovery trusts it)
         try:
             _write(conn, table, key, row)
         except sqlite3.IntegrityError as exc:
@@ -130,6 +133,11 @@ def _apply_file(conn, data: bytes, device: str, types: dict, clock: HybridClock,
                      " ON CONFLICT (tbl, key) DO UPDATE SET stamp = excluded.stamp", (table, key, stamp.text()))
         out.applied += 1
     return last_seq, last_stamp
+
+
+def _open_here(table: str, row: dict | None, me: str) -> bool:
+    return (table in ("sessions", "stack_runs") and row is not None and row.get("device") == me
+            and row.get("ended_utc") is None)
 
 
 def _journal_files(sync_folder: Path) -> list[tuple[str, Path, bool]]:
@@ -161,7 +169,9 @@ def _device_name(folder: Path) -> str:
         name = json.loads((folder / "device.json").read_text(encoding="utf-8")).get("name", "")
     except (OSError, ValueError, AttributeError, RecursionError):
         return ""
-    return name[:80] if isinstance(name, str) else ""
+    if not isinstance(name, str):
+        return ""
+    return "".join(c for c in name[:80] if c.isprintable())  # no terminal escapes in `sync status`
 
 
 def import_folder(conn: sqlite3.Connection, sync_folder: Path, data_folder: Path, *,
@@ -200,7 +210,8 @@ class _Run:
 
     def apply(self, data: bytes, device: str) -> tuple[bytes, int, str]:
         complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits
-        return (complete, *_apply_file(self.conn, complete, device, self.types, self.clock, self.wall, self.out))
+        return (complete, *_apply_file(self.conn, complete, device, self.me, self.types, self.clock, self.wall,
+                                        self.out))
 
     def one_file(self, device: str, path: Path, conflict: bool) -> None:
         conn, out = self.conn, self.out
