@@ -242,7 +242,8 @@ def test_a_copied_data_file_takes_a_new_id_and_both_keep_syncing(tmp_path, share
 
 # --- property: three devices, random changes, merged in any order -------------------------------
 
-OPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["add", "edit", "delete", "sync", "export"]),
+OPS = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["add", "edit", "delete", "sync", "export",
+                                                             "stack", "unstack", "conflict copy"]),
                          st.integers(0, 3), st.integers(0, 10**6)), max_size=30)
 
 
@@ -263,6 +264,16 @@ def test_any_interleaving_on_three_devices_gives_the_same_content(tmp_path_facto
             dev.conn.execute("UPDATE tasks SET minutes = ? WHERE id = ?", (5 + value % 100, key))
         elif op == "delete":
             dev.conn.execute("DELETE FROM tasks WHERE id = ?", (key,))
+        elif op == "stack":
+            dev.conn.execute("INSERT INTO stacks (name, json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE"
+                             " SET json = excluded.json", (f"s{k}", f"[{value}]"))
+        elif op == "unstack":
+            dev.conn.execute("DELETE FROM stacks WHERE name = ?", (f"s{k}",))
+        elif op == "conflict copy":  # what a sync engine leaves when a file changed in two places
+            own = sync_journal.own_files(shared / "devices" / dev.id)
+            if own:
+                copy = own[-1].with_name(f"{own[-1].stem}.sync-conflict-2026{value:06d}-ABCDEFG.jsonl")
+                copy.write_bytes(own[-1].read_bytes()[: value % (own[-1].stat().st_size + 1)])
         elif op == "export":
             dev.export()
         else:
