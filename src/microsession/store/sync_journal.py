@@ -152,6 +152,16 @@ def _tail(data: bytes) -> tuple[int, str]:
     return 0, ""
 
 
+def _last_bytes(path: Path, size: int = 256 * 1024) -> bytes:
+    """The end of a journal, from its first whole line (enough for its last change)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        start = max(0, f.tell() - size)
+        f.seek(start)
+        data = f.read()
+    return data if start == 0 else data[data.find(b"\n") + 1:]
+
+
 def _target(files: list[Path], folder: Path, month: str) -> tuple[Path, bytes]:
     """The file to append to this month and what it holds."""
     current = [p for p in files if part_key(p.name)[0] == month]  # type: ignore[index]
@@ -238,7 +248,7 @@ def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None =
         files = own_files(mine)
         month = datetime.fromtimestamp(wall_ms / 1000, timezone.utc).strftime("%Y-%m")
         target, data = _target(files, mine, month)
-        seq, stamp_text = _tail(files[-1].read_bytes() if files and files[-1] != target else data)
+        seq, stamp_text = _tail(_last_bytes(files[-1]) if files and files[-1] != target else data)
         clock = HybridClock(st.device, st.hlc_ms, st.hlc_counter)
         if stamp_text:  # a kill after the last write, before its commit: go on after it
             clock.receive(parse_stamp(stamp_text), wall_ms)
