@@ -4,7 +4,7 @@ real data files of two "computers" sharing one folder."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -16,10 +16,13 @@ from microsession.journal import Journal
 from microsession.store import db
 
 
-def sessions_on(data, n, hours_ago):
+DAY = "2026-03-11"  # a Wednesday: 10:00 UTC is that day in every time zone from UTC-9 to UTC+13
+
+
+def sessions_on(data, n, hour):
     data.mkdir(exist_ok=True)
     conn = db.connect(data / "microsession.sqlite3")
-    clock = FakeClock(datetime.now(timezone.utc) - timedelta(hours=hours_ago))
+    clock = FakeClock(datetime(2026, 3, 11, hour, tzinfo=timezone.utc))
     for _ in range(n):
         engine, journal = Engine(clock), Journal(conn)
         [started] = engine.start(600, Kind.MICRO)
@@ -41,8 +44,8 @@ def two(tmp_path):
     shared = tmp_path / "Sync"
     shared.mkdir()
     a, b = tmp_path / "laptop", tmp_path / "desktop"
-    sessions_on(a, 2, 3)
-    sessions_on(b, 3, 2)
+    sessions_on(a, 2, 10)
+    sessions_on(b, 3, 11)
     return shared, a, b
 
 
@@ -53,12 +56,14 @@ def test_two_computers_one_log(capsys, two):
     for data in (a, b, a):
         code, out, _ = run(capsys, data, "sync", "now")
         assert code == 0 and out.startswith("Wrote ")
-    days = [json.loads(run(capsys, d, "stats", "--day", "--json")[1]) for d in (a, b)]
+    days = [json.loads(run(capsys, d, "stats", "--day", "--json", "--date", DAY)[1]) for d in (a, b)]
     assert days[0]["completed"] == days[1]["completed"] == 5
     assert days[0]["streak_days"] == days[1]["streak_days"] == 1  # the goal of 3 is met by both together
-    only = json.loads(run(capsys, a, "stats", "--day", "--json", "--device", "desktop")[1])
+    weeks = [json.loads(run(capsys, d, "stats", "--week", "--json", "--date", DAY)[1]) for d in (a, b)]
+    assert weeks[0]["sessions"] == weeks[1]["sessions"] == 5  # the weekly review's figures too
+    only = json.loads(run(capsys, a, "stats", "--day", "--json", "--date", DAY, "--device", "desktop")[1])
     assert only["completed"] == 3
-    assert json.loads(run(capsys, b, "stats", "--day", "--json", "--device", "laptop")[1])["completed"] == 2
+    assert json.loads(run(capsys, b, "stats", "--day", "--json", "--date", DAY, "--device", "laptop")[1])["completed"] == 2
     status = json.loads(run(capsys, a, "sync", "status", "--json")[1])
     assert [(d["name"], d["sessions"], d["this"]) for d in status["devices"]] == [("laptop", 2, True), ("desktop", 3, False)]
     assert status["pending"] == 0 and status["problems"] == []
@@ -87,7 +92,7 @@ def test_set_aside_file_shows_in_status(capsys, two):
     (["sync", "folder", "--name", "x" * 61], "at most 60"),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, args, words):
-    sessions_on(tmp_path / "d", 1, 1)
+    sessions_on(tmp_path / "d", 1, 10)
     code, out, err = run(capsys, tmp_path / "d", *args)
     assert code == 2 and words in err and err.count("\n") == 1 and "Traceback" not in err
 
