@@ -340,3 +340,14 @@ def test_another_folder_cannot_plant_a_running_session_of_this_computer(tmp_path
     assert got.read == 1 and got.applied == 0 and got.problems == []
     assert sessions.open_sessions(b.conn) == []
     assert b.conn.execute("SELECT name FROM sync_peers").fetchone()[0] == "[31mred[0m"
+
+
+def test_a_clock_set_back_by_days_still_exports_after_its_own_stamps(tmp_path, shared):
+    a = Device(tmp_path, "a", shared)
+    a.export()
+    a.conn.execute("UPDATE sync_state SET hlc_ms = 0, hlc_counter = 0")  # as if that commit was lost
+    a.conn.execute("INSERT INTO stacks (name, json) VALUES ('Later', '[]')")
+    assert a.export(wall_ms=1_700_000_000_000) == 1  # a clock years behind its last line
+    lines = [json.loads(x) for p in sync_journal.own_files(shared / "devices" / a.id) for x in p.read_text().splitlines()]
+    later = [x["stamp"] for x in lines if x["key"] == "Later"]
+    assert len(later) == 1 and later[0] > max(x["stamp"] for x in lines if x["key"] != "Later")

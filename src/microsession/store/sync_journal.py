@@ -250,8 +250,11 @@ def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None =
         target, data = _target(files, mine, month)
         seq, stamp_text = _tail(_last_bytes(files[-1]) if files and files[-1] != target else data)
         clock = HybridClock(st.device, st.hlc_ms, st.hlc_counter)
-        if stamp_text:  # a kill after the last write, before its commit: go on after it
-            clock.receive(parse_stamp(stamp_text), wall_ms)
+        try:  # after a kill between the last write and its commit: go on after what is there
+            last = parse_stamp(stamp_text)
+            clock.receive(last, max(wall_ms, last.ms))  # its own stamps: even from a clock set back
+        except ValueError:
+            pass  # no stamp there, or a file damaged meanwhile: this device's own clock goes on
         seq = max(seq, st.seq)
         lines = []
         for table, key, changed_ms in dirty:
