@@ -30,7 +30,12 @@ ASIDE = "sync-set-aside"
 
 
 class BadFile(Exception):
-    """One sentence: why a file was set aside."""
+    """One sentence: why a file was set aside. `waits`: the file may be fine, this computer's
+    clock is behind it: it is read again at every round, and no copy is set aside."""
+
+    def __init__(self, why: str, waits: bool = False) -> None:
+        super().__init__(why)
+        self.waits = waits
 
 
 @dataclass
@@ -76,9 +81,12 @@ def _parse(line: bytes, device: str, types: dict, clock: HybridClock, wall: int)
         stamp = parse_stamp(obj["stamp"])
         if stamp.device != device:
             raise ValueError("a change is stamped by another device than the folder it is in")
-        clock.receive(stamp, wall)
     except ValueError as exc:
         raise BadFile(str(exc)) from None
+    try:  # this device's own stamps are trusted even when its clock was set back since
+        clock.receive(stamp, max(wall, stamp.ms) if device == clock.device else wall)
+    except ValueError as exc:
+        raise BadFile(f"{exc} (is this computer's clock right?)", waits=True) from None
     if table not in SYNCED:
         raise BadFile(f"a change names a table that is never synced ({str(table)[:40]!r})")
     if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY:
@@ -248,7 +256,7 @@ class _Run:
         except BadFile as exc:
             conn.execute("ROLLBACK TO one_file")
             conn.execute("RELEASE one_file")
-            _set_aside(conn, path, rel, info, self.data_folder, str(exc), out)
+            _set_aside(conn, path, rel, info, self.data_folder, str(exc), out, exc.waits)
             return
         out.files += 1
         if conflict:
@@ -267,16 +275,19 @@ class _Run:
                 (device, _device_name(path.parent), seq, stamp, complete.count(b"\n")))
 
 
-def _set_aside(conn, path: Path, rel: str, info, data_folder: Path, why: str, out: Imported) -> None:
+def _set_aside(conn, path: Path, rel: str, info, data_folder: Path, why: str, out: Imported,
+               waits: bool = False) -> None:
     """Keep a copy of a refused file in the data folder (the synced one stays where it is: moving
-    it would move it on every device) and remember why, until the file changes."""
-    aside = data_folder / ASIDE
-    try:
-        aside.mkdir(exist_ok=True)
-        shutil.copyfile(path, aside / rel.replace("/", "_"))
-    except OSError:
-        pass  # the sentence below is what counts; the original is still in the sync folder
+    it would move it on every device) and remember why, until the file changes (or, when it only
+    waits for this computer's clock, until the next round)."""
+    if not waits:
+        aside = data_folder / ASIDE
+        try:
+            aside.mkdir(exist_ok=True)
+            shutil.copyfile(path, aside / rel.replace("/", "_"))
+        except OSError:
+            pass  # the sentence below is what counts; the original is still in the sync folder
     conn.execute("INSERT INTO sync_files (path, size, mtime_ns, done, problem) VALUES (?, ?, ?, 0, ?)"
                  " ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,"
-                 " done = 0, problem = excluded.problem", (rel, info.st_size, info.st_mtime_ns, why))
+                 " done = 0, problem = excluded.problem", (rel, info.st_size, -1 if waits else info.st_mtime_ns, why))
     out.problems.append(f"{rel}: {why}")
