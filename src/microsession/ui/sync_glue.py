@@ -121,9 +121,12 @@ class SyncGlue(QObject):
             self.finished.emit(sync_once(self._conn, folder, db_file.parent, device_name(name), trace=trace))
         except ValueError as exc:
             self.finished.emit(f"Sync is waiting: {exc}.")
-        except (OSError, sqlite3.Error) as exc:
-            self.finished.emit(f"Sync could not write to {folder} ({getattr(exc, 'strerror', None) or exc}); "
+        except OSError as exc:
+            self.finished.emit(f"Sync could not write to {folder} ({exc.strerror or exc}); "
                                "nothing is lost, it will try again.")
+        except sqlite3.Error as exc:  # e.g. the file busy for longer than the wait
+            self.finished.emit(f"Sync could not use the data file just now ({exc}); nothing is lost,"
+                               " it will try again.")
 
     def _done(self, result: object) -> None:
         self._busy = False
