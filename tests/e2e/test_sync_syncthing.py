@@ -82,6 +82,9 @@ def test_two_machines_one_log_through_syncthing(desktop: Desktop, pair: Pair, tm
     assert days[0]["streak_days"] == days[1]["streak_days"] == 1  # the goal of 3 is met only by both together
     alone = json.loads(run_ok(RunningApp.cli_for(laptop, "stats", "--day", "--json", "--device", "office")))
     assert alone["completed"] == 2
+    status = json.loads(run_ok(RunningApp.cli_for(laptop, "sync", "status", "--json")))
+    assert [(d["name"], d["this"], d["sessions"]) for d in status["devices"]] == [("laptop", True, 2), ("office", False, 2)]
+    assert status["problems"] == [] and all(d["last_change_utc"] for d in status["devices"])
 
     # A task changed on both machines converges to the same row on both.
     task = run_ok(a.cli("tasks", "add", "Write the report", "--type", "admin", "--minutes", "15")).strip()
