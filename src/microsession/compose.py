@@ -98,6 +98,7 @@ def after_start(reminders: Reminders, shell: Shell) -> None:
 
     reminders.check()
     shell.triggers.start()
+    shell.sync.start()  # only if a sync folder is set
     memory.release()
 
 

@@ -20,6 +20,8 @@ NOT_AT_START = (
     "apscheduler", "icalendar", "recurring_ical_events", "tzlocal", "hashlib", "unicodedata",
     "PySide6.QtNetwork", "PySide6.QtSvg", "PySide6.QtMultimedia", "shlex",
     "microsession.ui.session.custom_length",
+    "microsession.store.sync_journal", "microsession.store.sync_import", "microsession.store.sync_status",
+    "microsession.core.sync_merge",
 )
 
 SCRIPT = """

@@ -24,6 +24,7 @@ from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
+from microsession.ui.sync_glue import SyncGlue
 from microsession.ui.palette import is_dark
 from microsession.ui.tray.icon import Tray
 
@@ -58,6 +59,7 @@ class Shell(QObject, Voice):
         self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
         self.hooks = SessionHooks(controller, None, self.tell)  # compose sets the data folder
         self.triggers = TriggerGlue(self)
+        self.sync = SyncGlue(self)  # started by compose.after_start when a sync folder is set
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
@@ -207,6 +209,7 @@ class Shell(QObject, Voice):
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
+        self.sync.start()
 
     def _picks(self, what: str) -> list[menus.Pick]:
         from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)
