@@ -75,6 +75,19 @@ def check_command(text: str) -> None:
         raise ValueError(f"cannot split the command: {exc}") from None
 
 
+def check_sync_folder(text: str) -> None:
+    """A full path (a folder Syncthing, Nextcloud or Dropbox keeps in step), or empty."""
+    if text and not (text.startswith("/") or text.startswith("~") or (len(text) > 2 and text[1] == ":")):
+        raise ValueError("expected a full path to a folder, like /home/me/Sync/microsession")
+    if "\n" in text or "\0" in text:
+        raise ValueError("expected a path on one line")
+
+
+def check_device_name(text: str) -> None:
+    if len(text) > 60 or any(ord(c) < 32 for c in text):
+        raise ValueError("expected a short name on one line (at most 60 characters)")
+
+
 def check_ics_file(text: str) -> None:
     """Empty, or a path to an .ics file."""
     if text.strip() and (not text.strip().lower().endswith(".ics") or "\n" in text):
@@ -118,6 +131,9 @@ SPECS: dict[str, Spec] = {
     "hook_session_end": Spec("", text_check=check_command),
     "hook_break_end": Spec("", text_check=check_command),
     "hook_timeout_s": Spec(10, 1, 300),
+    # one log on several computers (#13): a folder a sync program shares; empty = off
+    "sync_folder": Spec("", text_check=check_sync_folder),
+    "device_name": Spec("", text_check=check_device_name),  # empty: the host name
     # calendar sources (#13): how often a subscription address or CalDAV account is fetched
     "calendar_refresh_minutes": Spec(15, 5, 24 * 60),
     "sessions_ics_file": Spec("", text_check=check_ics_file),  # empty: none kept
@@ -156,6 +172,8 @@ class Settings:
     hook_session_end: str = SPECS["hook_session_end"].default
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
+    sync_folder: str = SPECS["sync_folder"].default  # not synced itself, nor is any setting
+    device_name: str = SPECS["device_name"].default
     calendar_refresh_minutes: int = SPECS["calendar_refresh_minutes"].default
     sessions_ics_file: str = SPECS["sessions_ics_file"].default  # a calendar of the sessions, kept current
 
@@ -185,3 +203,4 @@ def in_quiet_hours(s: Settings, hour: int) -> bool:
     if s.quiet_from < s.quiet_until:
         return s.quiet_from <= hour < s.quiet_until
     return hour >= s.quiet_from or hour < s.quiet_until
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from microsession.core.events import Ended
@@ -24,6 +24,7 @@ from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
+from microsession.ui.sync_glue import SyncGlue
 from microsession.ui.palette import is_dark
 from microsession.ui.tray.icon import Tray
 
@@ -48,17 +49,22 @@ class Shell(QObject, Voice):
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
         self._notifier: Notifier | None = None
         self._ring_placed = False
+        # Wayland: no client places its windows, and a new one may take the keyboard as it
+        # maps (sway): the ring opens where the compositor puts it, its place is not kept,
+        # and the popup opens inside the ring's window.
+        self.on_wayland = app.platformName().startswith("wayland")
         self.menu = QMenu()
         self._starts: Starts | None = None
         self._windows: dict[str, QWidget] = {}
         self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
         self.hooks = SessionHooks(controller, None, self.tell)  # compose sets the data folder
         self.triggers = TriggerGlue(self)
+        self.sync = SyncGlue(self)  # started by compose.after_start when a sync folder is set
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
-            stacks=lambda: self._picks("stacks"), windows=self._window_picks)
+            stacks=lambda: self._picks("stacks"), windows=self._window_picks, start=self.start_sprint)
         self._shell_actions = shell_actions
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
@@ -85,7 +91,7 @@ class Shell(QObject, Voice):
             s, c = self.c.settings, self.c
             ring.set_always_on_top(s.ring_on_top)
             ring.set_menu(self.menu)
-            if s.ring_x >= 0 and s.ring_y >= 0:
+            if s.ring_x >= 0 and s.ring_y >= 0 and not self.on_wayland:
                 self._ring_placed = True
                 ring.move(s.ring_x, s.ring_y)
             ring.visibility_changed.connect(c.set_ring_visible)
@@ -115,12 +121,14 @@ class Shell(QObject, Voice):
             from microsession.ui.session.end_popup import EndPopup
 
             self._popup = EndPopup()
+            if self.on_wayland:
+                self.ring.host_form(self._popup)
             self._popup.saved.connect(self.on_log_saved)
             self._popup.skipped.connect(lambda _id: self.after_popup())
         return self._popup
 
     def popup_visible(self) -> bool:
-        return self._popup is not None and self._popup.isVisible()
+        return self._popup is not None and self._popup.waiting()
 
     # --- showing -------------------------------------------------------------------
     def show(self) -> None:
@@ -136,13 +144,10 @@ class Shell(QObject, Voice):
     # --- user moves ----------------------------------------------------------------
     def on_tray_click(self) -> None:
         state = self.c.engine.state
-        if state is State.IDLE:
-            self.c.start_default()
-            self.show_ring()
-        elif state is State.FINISHED and self.popup_visible():
+        if state is State.FINISHED and self.popup_visible():
             self.popup.focus_now()
-        elif state is State.FINISHED:
-            self.c.start_default()
+        elif state in (State.IDLE, State.FINISHED):
+            self.start_sprint(self.c.settings.default_minutes)
         else:
             self.toggle_ring()
 
@@ -153,16 +158,16 @@ class Shell(QObject, Voice):
             self.show_ring()
 
     def show_ring(self) -> None:
-        """Show the ring; the first time, under the tray icon (top right if unknown)."""
+        """Show the ring; the first time at the right edge, away from the tray (see ring_place)."""
         ring = self.ring
-        if not self._ring_placed:
+        if not self._ring_placed and not self.on_wayland:  # the first time: clear of where notifications appear
+            from microsession.ui.session.ring import MAX_HEIGHT
+            from microsession.ui.session.ring_place import default_place
+
             self._ring_placed = True
             screen = self.app.primaryScreen().availableGeometry()
-            tray = self.tray.geometry() if self.tray else None
-            on_screen = tray is not None and tray.isValid() and screen.contains(tray.center())
-            x = (tray.right() if on_screen else screen.right() - 16) - ring.width() + 1
-            y = tray.bottom() + 8 if on_screen and tray.center().y() < screen.center().y() else screen.top() + 48
-            ring.move(max(screen.left(), x), max(screen.top(), y))
+            room = ring.size().expandedTo(QSize(ring.width(), MAX_HEIGHT))  # it grows down with a hint or card
+            ring.move(default_place(screen, self.tray.geometry() if self.tray else None, room))
         ring.show()
         ring.raise_()
 
@@ -171,11 +176,16 @@ class Shell(QObject, Voice):
         """Start a sprint of `minutes` (deep work from 90); ValueError if it cannot start now."""
         self.starts.start_minutes(minutes)
 
+    def start_sprint(self, minutes: float) -> None:
+        """A start from the tray, the menus or a notification: the same path as the command line's
+        (the preparation card, the ring shown); a refusal is told, never raised into Qt."""
+        self.try_start(self.starts.start_minutes, minutes)
+
     def start_task(self, task_id: str) -> None:
         self._guarded(self.starts.start_task, task_id)
 
-    def start_batch(self, task_type: str) -> None:
-        self._guarded(self.starts.start_batch, task_type)
+    def start_batch(self, task_type: str, minutes: float | None = None) -> None:
+        self._guarded(lambda t: self.starts.start_batch(t, minutes), task_type)
 
     def start_stack(self, name: str) -> None:
         self._guarded(self.starts.start_stack, name)
@@ -200,6 +210,7 @@ class Shell(QObject, Voice):
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
+        self.sync.start()
         if settings.calendar_refresh_minutes != refresh_before:
             self.triggers.start()  # the calendar refresh job at its new pace
 
@@ -232,13 +243,16 @@ class Shell(QObject, Voice):
         memory.release(trim_heap=False)
         return window
 
-    def ask_custom(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
+    def ask_custom(self) -> QWidget:
+        """The menu's Custom…: a length with its range said, every digit shown (custom_length)."""
+        dialog = self._windows.get("custom")
+        if dialog is None:
+            from microsession.ui.session.custom_length import CustomLength
 
-        minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
-        if ok:
-            self.c.start(minutes)
-            self.show_ring()
+            dialog = self._windows["custom"] = CustomLength()
+            dialog.chosen.connect(self.start_sprint)
+        dialog.ask(self.c.last_minutes)
+        return dialog
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -270,13 +284,13 @@ class Shell(QObject, Voice):
                 self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
             else:
                 self.announce(
-                    "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
+                    "Session done ✓", f"{minutes_text(ended.focused_s, up=False)} of {KIND_LABELS[ended.session.kind].lower()}. "
                     f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
                     [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
         self.popup.ask(ended, near, tasks=self.starts.tasks_of(ended.session),
                        interrupted=ended.session.id in self.c.interrupted, step=step)
-        trace("popup_shown", id=ended.session.id)
+        trace("popup_shown", id=ended.session.id, in_ring=self.on_wayland, on_screen=self.popup.isVisible())
 
     def on_break_ended(self, ended: Ended) -> None:
         self.chime()
@@ -314,12 +328,12 @@ class Shell(QObject, Voice):
         elif key == "stop_stack":
             self.c.stop_all()
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
-            self.c.start(self.c.last_minutes)
-            self.show_ring()
+            self.start_sprint(self.c.last_minutes)
 
     def _update_log_action(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
         menus.fill(self.menu, self.c, self._shell_actions)
+        trace("menu_shown")
 
     # --- rendering and small services ------------------------------------------------
     def render_ring(self) -> None:
@@ -328,10 +342,11 @@ class Shell(QObject, Voice):
         s = self.c.snapshot()
         from microsession.ui.session.ring import RingView
 
-        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
+        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text,
+                                         s.remaining_s))
 
     def remember_ring_place(self, pos) -> None:
-        if self.conn is None:
+        if self.conn is None or self.on_wayland:  # there a window's place is the compositor's
             return
         try:
             settings_store.save(self.conn, "ring_x", pos.x())
