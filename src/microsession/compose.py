@@ -42,7 +42,9 @@ def time_scale() -> float:
 
 def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
     try:
-        conn, message = db.open_or_set_aside(db_path(folder))
+        from microsession.store.backup import backup_folder, backups
+
+        conn, message = db.open_or_set_aside(db_path(folder), lambda: (backups(backup_folder(folder)) or [None])[-1])
         return conn, [message] if message else []
     except (OSError, db.DatabaseError, sqlite3.Error) as exc:
         return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]

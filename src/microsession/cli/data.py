@@ -23,7 +23,10 @@ def add_parser(sub: Any) -> None:
     e = sub.add_parser("export", help="write your data as JSON or CSV (see docs/export-format.md)")
     e.add_argument("--format", choices=("json", "csv"), help="json: one file; csv: a folder of files, or a zip"
                    " when --out ends in .zip (default: json if --out ends in .json, else csv)")
-    e.add_argument("--out", required=True, metavar="PATH", help="the file, folder or .zip to write (replaced whole)")
+    e.add_argument("--out", required=True, metavar="PATH", help="the file, folder or .zip to write (replaced whole;"
+                   " only an earlier export is replaced unless --force), or - for standard output")
+    e.add_argument("--force", action="store_true", help="replace any file at --out, follow a link there, or write"
+                   " into a FIFO or device")
     e.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD", help="only sessions started on or after this local date")
     e.add_argument("--stamp", action="store_true", help="record the time of the export in it (the same data then"
                    " no longer gives the same bytes)")
@@ -65,17 +68,30 @@ def _now() -> datetime:
 # --- export ----------------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import sys
+
     from microsession.core import export_format as fmt
     from microsession.store import export
 
+    to_stdout = args.out == "-"
     out = Path(args.out).expanduser()
-    kind = args.format or ("json" if out.suffix.lower() == ".json" else "csv")
+    kind = args.format or ("json" if to_stdout or out.suffix.lower() == ".json" else "csv")
+    zipped = kind == "csv" and out.suffix.lower() == ".zip"
+    if to_stdout and kind == "csv":
+        raise CliError("--out - writes JSON only: add --format json, or give a folder or .zip for CSV")
     since = fmt.canonical_utc(datetime.combine(args.since, time()).astimezone()) if args.since else None
     path = _db_file(args)
-    if out.resolve() in {Path(f"{path}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}:
+    if not to_stdout and out.resolve() in {Path(f"{path}{s}").resolve() for s in ("", "-wal", "-shm", "-journal")}:
         raise CliError(f"{out} is the data file itself: choose another place for the export")
+    if path.is_dir():
+        raise CliError(f"{path} is a folder, not a data file: nothing to export")
     if not path.is_file():
         raise CliError(f"there is no data file at {path} yet: nothing to export")
+    if not to_stdout and (kind == "json" or zipped):
+        try:
+            export.check_target(out, args.force)  # before the reading: a refusal costs nothing
+        except export.TargetRefused as exc:
+            raise CliError(str(exc)) from None
     try:
         conn = export.open_read_only(path)
     except sqlite3.Error as exc:
@@ -85,14 +101,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     stamp = fmt.canonical_utc(_now()) if args.stamp else None
-    if kind == "json":
-        export.write_file(out, export.document_chunks(tables, since, stamp))
-    elif out.suffix.lower() == ".zip":
-        export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)))
-    else:
-        export.write_folder(out, export.csv_files(tables, since, stamp))
+    data = export.document_chunks(tables, since, stamp) if kind == "json" else None
+    try:
+        if to_stdout:
+            export.write_stream(sys.stdout.buffer, data)
+        elif kind == "json":
+            export.write_file(out, data, args.force)
+        elif zipped:
+            export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)), args.force)
+        else:
+            export.write_folder(out, export.csv_files(tables, since, stamp))
+    except export.TargetRefused as exc:
+        raise CliError(str(exc)) from None
+    except (IsADirectoryError, FileExistsError):
+        raise
+    except OSError as exc:
+        where = "standard output" if to_stdout else out
+        raise CliError(f"cannot write {where}: {exc.strerror or exc}; nothing was written there") from None
     counts = ", ".join(f"{len(tables[t])} {t.replace('_', ' ')}" for t in ("sessions", "session_logs", "tasks", "stack_runs"))
-    print(f"Exported {counts} to {out}")
+    print(f"Exported {counts} to {'standard output' if to_stdout else out}", file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
@@ -130,7 +157,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     tables = read_document(Path(args.path).expanduser())
     path = _db_file(args)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from microsession.store.files import make_folder
+
+    make_folder(path.parent)
     conn = db.connect(path)
     try:
         merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))

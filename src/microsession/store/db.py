@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+
+from microsession.store import files
 
 
 class DatabaseError(Exception):
@@ -39,7 +43,14 @@ def latest_version() -> int:
 
 
 def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite3.Connection:
-    """Open (and create or upgrade) the database at `path`. Raises DatabaseError."""
+    """Open (and create or upgrade) the database at `path`. Raises DatabaseError.
+    A new file is made 0600 (its WAL and SHM files take its mode)."""
+    if migrate and not os.path.lexists(path):
+        try:
+            files.make_folder(path.parent)
+            os.close(files.create_new(path))
+        except OSError:
+            pass  # SQLite says what is wrong, below
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
@@ -109,18 +120,28 @@ def split_sql(script: str) -> list[str]:
     return statements
 
 
-def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
+def open_or_set_aside(path: Path, last_backup: Callable[[], Path | None] = lambda: None
+                      ) -> tuple[sqlite3.Connection, str | None]:
     """Open the database; if it cannot be used, move it aside (never delete) and start anew.
 
-    Returns the connection and, when a file was moved, one sentence for the user.
+    Returns the connection and, when a file was moved, one plain sentence for the user that
+    names the copy kept and `last_backup()`, the newest backup, if there is one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return connect(path), None
-    except DatabaseUnavailable:
-        raise  # a read-only or full folder is no damage: the caller waits for it
-    except DatabaseError as exc:
-        reason = str(exc)
+    files.make_folder(path.parent)
+    files.secure_folder(path.parent)
+    wal = Path(f"{path}-wal")
+    emptied = path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size)
+    if not emptied:
+        try:
+            return connect(path), None
+        except DatabaseUnavailable:
+            raise  # a read-only or full folder is no damage: the caller waits for it
+        except DatabaseError as exc:
+            newer = "newer Micro-Session" in str(exc)
+        else:
+            newer = False
+    else:
+        newer = False
     from datetime import datetime
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -133,5 +154,13 @@ def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
         src = Path(str(path) + suffix)
         if src.exists():
             src.replace(Path(str(aside) + suffix))
-    message = f"Your data file could not be used ({reason}); it was kept as {aside.name} and a new one was started."
-    return connect(path), message
+    what = ("Your data file is from a newer Micro-Session" if newer else
+            "Your data file was empty" if emptied else "Your data file could not be read")
+    message = f"{what}; it was kept as {aside.name} in {path.parent} and a new one was started"
+    backup = last_backup()
+    if backup is not None:
+        when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        message += f"; your last backup is from {when}: quit and run `microsession restore {backup}` to bring it back"
+    else:
+        message += "; there is no backup to bring back"
+    return connect(path), message + "."
