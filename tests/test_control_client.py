@@ -292,3 +292,13 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, runtime, args):
     out = cli(tmp_path, runtime, *args)
     assert out.returncode == 2, out
     assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_huge_numbers_are_refused_not_raised():
+    """Issue 14 item 6: a 4050-digit int overflowed math.isfinite (an OverflowError in the app)."""
+    for value in (10**4049, -(10**4049), 241, 0.5, float("inf")):
+        with pytest.raises(protocol.ProtocolError, match="minutes must be"):
+            protocol.check_request({"cmd": "start", "minutes": value})
+    long_line = b'{"cmd": "start", "minutes": ' + b"9" * 4050 + b"}"
+    with pytest.raises(protocol.ProtocolError):
+        protocol.check_request(protocol.decode(long_line))

@@ -126,13 +126,24 @@ def send(data_folder: str | os.PathLike[str], message: dict[str, Any],
 def _exchange_unix(data_folder: str | os.PathLike[str], line: bytes, timeout: float) -> bytes | None:
     import socket
 
+    import time
+
     path = socket_path(data_folder)
+    deadline, pause = time.monotonic() + timeout, 0.005
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
-        try:
-            sock.connect(os.fsencode(path))
-        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
-            return None  # no socket, or a stale one that a crash left behind
+        while True:
+            try:
+                sock.connect(os.fsencode(path))
+                break
+            except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
+                return None  # no socket, or a stale one that a crash left behind
+            except BlockingIOError:  # EAGAIN: the app's backlog is full for now; it is busy, not gone
+                if time.monotonic() + pause > deadline:
+                    raise TimeoutError from None
+                time.sleep(pause)
+                pause = min(0.1, pause * 2)
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
         sock.sendall(line)
         return _read_line(sock.recv)
 

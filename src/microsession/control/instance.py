@@ -15,7 +15,8 @@ from pathlib import Path
 
 from microsession.control.client import IS_WINDOWS, ControlError, lock_path, pipe_name, send, socket_path
 
-MAX_CLIENTS = 8  # the listening backlog, and the app's open connections
+MAX_CLIENTS = 64  # connections the app holds open at once (then the oldest silent one is dropped)
+BACKLOG = 128  # connections the kernel keeps waiting to be accepted
 CLAIM_TIMEOUT_S = 15.0
 
 
@@ -33,7 +34,7 @@ class Claim:
             return
         old_mask = os.umask(0o177)
         try:
-            self.listen_fd = listen_unix(self.path, MAX_CLIENTS)
+            self.listen_fd = listen_unix(self.path, BACKLOG)
         finally:
             os.umask(old_mask)
         os.chmod(self.path, 0o600)

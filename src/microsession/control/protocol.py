@@ -54,10 +54,13 @@ def check_request(message: object) -> dict[str, Any]:
 
 
 def check_minutes(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A number of minutes in range; the range is checked before anything converts it (a
+    4000-digit int overflows a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
         raise ProtocolError("minutes must be a number")
     if not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise ProtocolError(f"minutes must be from {MIN_MINUTES} to {MAX_MINUTES}, got {value:g}")
+        shown = f"{value:g}" if isinstance(value, float) or abs(value) < 10**12 else "a number too large"
+        raise ProtocolError(f"minutes must be from {MIN_MINUTES} to {MAX_MINUTES}, got {shown}")
     return value
 
 

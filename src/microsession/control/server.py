@@ -24,6 +24,7 @@ from microsession.core.session import Action
 from microsession.trace import trace
 
 CLIENT_TIMEOUT_MS = 2000
+ACCEPTS_PER_WAKE = 256
 REFUSALS = {  # (action, state) -> why not; else by action alone
     (Action.PAUSE, "paused"): "the session is paused already",
     (Action.PAUSE, "break"): "a break cannot be paused (skip it, or stop)",
@@ -122,16 +123,21 @@ class ControlServer(QObject):
             self._drop(client)
 
     def _accept(self) -> None:
-        for _ in range(MAX_CLIENTS):
+        """Take every waiting connection (a bounded number per wake-up, so the timer's own
+        work is never starved). No client blocks another: each is read when its bytes come,
+        and when MAX_CLIENTS are open the one that has been silent longest is dropped."""
+        for _ in range(ACCEPTS_PER_WAKE):
             try:
                 fd = accept_unix(self.claimed.listen_fd)
             except OSError:
                 return
             if fd is None:
                 return
-            if len(self._clients) >= MAX_CLIENTS or peer_uid(fd) not in (None, os.getuid()):
+            if peer_uid(fd) not in (None, os.getuid()):
                 os.close(fd)
                 continue
+            if len(self._clients) >= MAX_CLIENTS:
+                self._drop(next(iter(self._clients.values())))  # dicts keep order: the oldest
             notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             timer = QTimer(self)
             timer.setSingleShot(True)
