@@ -302,3 +302,42 @@ def test_huge_numbers_are_refused_not_raised():
     long_line = b'{"cmd": "start", "minutes": ' + b"9" * 4050 + b"}"
     with pytest.raises(protocol.ProtocolError):
         protocol.check_request(protocol.decode(long_line))
+
+
+@pytest.mark.parametrize("case", ["shared 1777", "group-readable", "another user's"])
+def test_a_runtime_folder_that_is_not_private_is_not_used(tmp_path, monkeypatch, case):
+    """Issue 14 item 7: XDG_RUNTIME_DIR not ours or not 0700 -> a private folder instead, so
+    another user's lock there cannot make the app wait and exit."""
+    import tempfile
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod({"shared 1777": 0o1777, "group-readable": 0o750, "another user's": 0o700}[case])
+    if case == "another user's":
+        if os.geteuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        os.chown(shared, 65534, 65534)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    private = tmp_path / f"microsession-{os.getuid()}"
+    assert client.runtime_dir(create=True) == private
+    assert private.stat().st_mode & 0o777 == 0o700
+    folder = tmp_path / "data"
+    planted = shared / client.lock_path(folder).name  # another user's lock, held
+    fd = os.open(planted, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        claimed = instance.claim(folder, timeout=1.0)
+        assert claimed is not None and claimed.path.parent == private
+        claimed.close()
+    finally:
+        os.close(fd)
+
+
+def test_a_private_runtime_folder_is_used(tmp_path, monkeypatch):
+    mine = tmp_path / "run"
+    mine.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(mine))
+    assert client.runtime_dir() == mine
