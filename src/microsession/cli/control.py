@@ -134,6 +134,11 @@ def _launch(client, folder, data_dir_arg: str | None) -> None:
     import subprocess
     import time
 
+    from microsession.display import problem
+
+    why = problem()  # the app would abort at once: say why, not "exit code -6"
+    if why:
+        raise Refused(why)
     argv = [sys.executable, "-m", "microsession", *(["--data-dir", data_dir_arg] if data_dir_arg else [])]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, close_fds=True, env=os.environ.copy())
@@ -146,7 +151,8 @@ def _launch(client, folder, data_dir_arg: str | None) -> None:
             pass  # listening, not answering yet: it is still building
         code = proc.poll()
         if code not in (None, 0):  # 0: another launch won the race and took our "show"
-            raise Refused(f"Micro-Session could not start (exit code {code})")
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            raise Refused(f"Micro-Session could not start ({how}; run `microsession` in a terminal to see why)")
         if time.monotonic() > deadline:
             raise Refused(f"Micro-Session did not answer within {LAUNCH_TIMEOUT_S:g} s of its launch")
         time.sleep(0.05)
