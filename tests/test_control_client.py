@@ -287,6 +287,9 @@ def test_other_commands_without_an_app_exit_1(tmp_path, runtime, command):
     ["start", "0"], ["start", "abc"], ["start", "nan"], ["start", "500"], ["start", "5", "--task", "abcd"],
     ["start", "--task", "abcd", "--stack", "x"], ["start", "--stack", ""], ["status", "--format", "{nope}"],
     ["status", "--json", "--format", "{state}"], ["pause", "now"], ["status", "--format", "{state"],
+    # issue 15 item 5: a MemoryError traceback, and 100 MB printed
+    ["status", "--format", "{remaining:>999999999999}"], ["status", "--format", "{percentage:.99999999f}"],
+    ["status", "--format", "{remaining:>{percentage}}"],
 ])
 def test_bad_arguments_exit_2_with_one_line(tmp_path, runtime, args):
     out = cli(tmp_path, runtime, *args)
@@ -341,3 +344,10 @@ def test_a_private_runtime_folder_is_used(tmp_path, monkeypatch):
     mine.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(mine))
     assert client.runtime_dir() == mine
+
+
+def test_format_widths_up_to_the_bound_still_work():
+    fields = protocol.not_running()
+    assert protocol.format_status(fields, "{percentage:>200.1f}") == " " * 197 + "0.0"
+    with pytest.raises(protocol.ProtocolError, match="up to 200"):
+        protocol.format_status(fields, "{percentage:>201}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_LINE = 4096  # bytes of one request or reply, newline included
@@ -18,6 +19,7 @@ COMMANDS = ("start", "pause", "resume", "stop", "skip-break", "show", "quit", "s
 START_TARGETS = ("task", "type", "stack")  # start on one of these instead of minutes
 MIN_MINUTES, MAX_MINUTES = 1, 240
 MAX_TEXT = 200  # characters of a task id, type or stack name
+MAX_FORMAT_WIDTH = 200  # of a field in status --format: '{remaining:>999999999999}' would fill the memory
 
 
 class ProtocolError(ValueError):
@@ -131,9 +133,15 @@ def format_status(fields: dict[str, Any], template: str | None) -> str:
     import string
 
     try:
-        names = [name for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+        parts = [(name, spec or "") for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         raise ProtocolError(f"--format: {exc}") from None
+    names = [name for name, _ in parts]
+    for name, spec in parts:
+        if "{" in spec:
+            raise ProtocolError(f"--format: a field inside a field's format ({{{name[:40]}:{spec[:40]}}}) is not supported")
+        if any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
+            raise ProtocolError(f"--format: widths and precisions go up to {MAX_FORMAT_WIDTH} (in {{{name[:40]}:{spec[:40]}}})")
     bad = [n for n in names if n not in fields]
     if bad:
         known = ", ".join("{" + k + "}" for k in fields)
