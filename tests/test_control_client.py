@@ -351,3 +351,20 @@ def test_format_widths_up_to_the_bound_still_work():
     assert protocol.format_status(fields, "{percentage:>200.1f}") == " " * 197 + "0.0"
     with pytest.raises(protocol.ProtocolError, match="up to 200"):
         protocol.format_status(fields, "{percentage:>201}")
+
+
+@pytest.mark.parametrize("reply, code", [
+    (b'{"ok": false, "error": "no open task \'zzzz\'", "code": 2}\n', 2),  # a name that matches nothing
+    (b'{"ok": false, "error": "a session is already running"}\n', 1),  # a refusal in the app's state
+])
+def test_exit_code_of_a_refused_start_follows_one_rule(tmp_path, runtime, reply, code):
+    """Issue 15 item 8: `start --task zzzz` and `start --stack nope` exit 2 like `tasks done zzzz`."""
+    thread = serve_once(client.socket_path(tmp_path / "data"), reply)
+    out = cli(tmp_path, runtime, "start", "--task", "zzzz")
+    thread.join(10)
+    assert out.returncode == code and out.stderr.count("\n") == 1, out
+
+
+def test_a_reply_with_an_unknown_code_is_not_understood():
+    with pytest.raises(protocol.ProtocolError):
+        protocol.check_reply({"ok": False, "error": "x", "code": 7})

@@ -134,6 +134,7 @@ def test_unknown_task_type_and_stack_are_refused_in_a_sentence(qtbot, shell, ser
         reply = ask(qtbot, folder, "start", **{key: value})
         assert reply["ok"] is False and reply["error"], reply
         assert "available" in reply["error"] or value.lower() in reply["error"].lower()
+        assert reply["code"] == 2, reply  # issue 15 item 8: a name that matches nothing is a bad argument
     assert shell.c.engine.state is State.IDLE
 
 

@@ -1,7 +1,9 @@
 """`microsession start|pause|resume|stop|skip-break|show|quit|status`: the running app from outside.
 
 Imports no Qt, and `status` stays fast with no app running (bars poll it every second).
-Exit codes: 0 done; 1 the app is not running or refused (one line says why); 2 bad arguments.
+Exit codes (one rule for every command, see the README): 0 done; 1 it cannot be done now
+(the app is not running, cannot run here, or refuses in its state); 2 the command line
+cannot be used as given (bad syntax or range, a task, type or stack that does not exist).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not reply["ok"]:
         print(f"microsession: {reply['error']}", file=sys.stderr)
-        return 1
+        return reply.get("code", 1)  # 2: it named a task, type or stack that does not exist
     if args.command not in ("show", "quit") and "status" in reply:
         print(protocol.format_status(reply["status"], None))
     return 0

@@ -71,8 +71,13 @@ def ok(status: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"ok": True, "status": status} if status is not None else {"ok": True}
 
 
-def error(message: str) -> dict[str, Any]:
-    return {"ok": False, "error": " ".join(str(message).split())[:300] or "refused"}
+def error(message: str, code: int = 1) -> dict[str, Any]:
+    """A refusal; `code` 2 when the request named something that does not exist (the CLI's
+    exit code for a bad argument), else 1 (it cannot be done now)."""
+    reply = {"ok": False, "error": " ".join(str(message).split())[:300] or "refused"}
+    if code != 1:
+        reply["code"] = code
+    return reply
 
 
 def check_reply(message: object) -> dict[str, Any]:
@@ -81,6 +86,8 @@ def check_reply(message: object) -> dict[str, Any]:
     if not message["ok"] and not isinstance(message.get("error"), str):
         raise ProtocolError("the app's reply is not understood")
     if "status" in message and not isinstance(message["status"], dict):
+        raise ProtocolError("the app's reply is not understood")
+    if message.get("code", 1) not in (1, 2):
         raise ProtocolError("the app's reply is not understood")
     return message
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from microsession.control import protocol as protocol
 from microsession.control.client import IS_WINDOWS, pipe_name
 from microsession.control.instance import MAX_CLIENTS, Claim, accept_unix, peer_uid
+from microsession.core.errors import NotFound
 from microsession.core.session import Action
 from microsession.trace import trace
 
@@ -68,6 +69,8 @@ def answer(shell: Any, line: bytes) -> tuple[dict[str, Any], bool]:
     cmd = message["cmd"]
     try:
         reply = _do(shell, message)
+    except NotFound as exc:  # no such task, type or stack: a bad argument
+        reply = protocol.error(str(exc), code=2)
     except ValueError as exc:  # the shell's "cannot start now", with its sentence
         reply = protocol.error(str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not take the app down with it
