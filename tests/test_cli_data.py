@@ -214,3 +214,16 @@ def test_a_file_too_big_to_be_an_export_is_not_read(data, tmp_path, capsys, monk
     code, _, err = cli(capsys, "import", str(big))
     assert code == 2 and "more than the 0 MB an import may be" in err
     assert dump(data) == before
+
+
+def test_an_unknown_top_level_table_is_named_not_ignored_silently(data, tmp_path, capsys):
+    """Issue 14 item 8."""
+    cli(capsys, "export", "--out", str(tmp_path / "a.json"))
+    doc = json.loads((tmp_path / "a.json").read_text())
+    doc["triggers"] = [{"id": "x"}]
+    (tmp_path / "b.json").write_text(json.dumps(doc))
+    code, out, err = cli(capsys, "import", str(tmp_path / "b.json"), data_dir=tmp_path / "t")
+    assert code == 0 and out.startswith("Imported ")
+    assert err.count("\n") == 1 and "'triggers'" in err and "does not import" in err, err
+    code, _, err = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=tmp_path / "t")
+    assert code == 0 and err == ""  # a plain export: nothing to say

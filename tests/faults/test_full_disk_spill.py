@@ -118,7 +118,8 @@ def small_tmpfs(where: Path):
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def test_a_stop_on_a_full_disk_survives_quit(desktop, tmp_path):
+@pytest.mark.parametrize("end", ["quit", "kill -9"])
+def test_a_stop_on_a_full_disk_survives_quit(desktop, tmp_path, end):
     from app_runner import RunningApp
     from harness import read_db
     from test_readonly import fill, notices
@@ -136,7 +137,10 @@ def test_a_stop_on_a_full_disk_survives_quit(desktop, tmp_path):
         stop = app.control("stop")
         assert stop.returncode == 0, stop.stderr
         app.wait("session_ended", id=started["id"], outcome="stopped")
-        assert app.quit() == 0
+        if end == "quit":
+            assert app.quit() == 0
+        else:
+            app.kill9()
         with contextlib.closing(read_db(data)) as conn:
             row = conn.execute("SELECT ended_utc FROM sessions WHERE id = ?", (started["id"],)).fetchone()
         assert row is not None and row[0] is None, "the stop was written: the disk was not full"

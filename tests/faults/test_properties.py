@@ -125,6 +125,9 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, s
 @example(argv=["--data-dir", "future_schema", "log"])
 @example(argv=["--data-dir", "db_is_a_folder", "log"])
 @example(argv=["--data-dir", "a_file", "log"])
+@example(argv=["--data-dir", "", "log"])  # issue 15 item 7: these printed "No sessions yet.", rc 0
+@example(argv=["--data-dir", "/proc/1", "log"])
+@example(argv=["--data-dir", "a_file/inner", "log"])
 @example(argv=["log", "--last", "١٢", "--json"])
 @example(argv=["--version"])
 @example(argv=["log", "--help"])

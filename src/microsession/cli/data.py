@@ -142,12 +142,20 @@ def read_document(path: Path) -> dict[str, list[tuple]]:
     if data[:2] == b"PK":
         raise CliError(f"{path.name} is a zip: only a JSON export can be imported (export --format json)")
     try:
-        text = data.decode("utf-8")
-        return fmt.validate(fmt.parse(text))
+        doc = fmt.parse(data.decode("utf-8"))
+        tables = fmt.validate(doc)
     except UnicodeDecodeError:
         raise CliError(f"{path.name} cannot be imported: it is not UTF-8 text; nothing was changed") from None
     except ValueError as exc:
         raise CliError(f"{path.name} cannot be imported: {exc}; nothing was changed") from None
+    unknown = fmt.unknown_keys(doc)
+    if unknown:  # from a newer version, or edited by hand: what is left out is said, not hidden
+        import sys
+
+        shown = ", ".join(repr(k[:40]) for k in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        print(f"microsession: {path.name} holds {shown}, which this version does not import; left out",
+              file=sys.stderr)
+    return tables
 
 
 def cmd_import(args: argparse.Namespace) -> int:
