@@ -42,9 +42,23 @@ def latest_version() -> int:
     return migrations()[-1][0]
 
 
-def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite3.Connection:
-    """Open (and create or upgrade) the database at `path`. Raises DatabaseError.
+def emptied(path: Path) -> bool:
+    """The file is there but holds nothing (0 bytes, no WAL with pages): emptied by someone,
+    never a database we made (we write the first pages right after creating it)."""
+    wal = Path(f"{path}-wal")
+    try:
+        return path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size)
+    except OSError:
+        return False
+
+
+def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False) -> sqlite3.Connection:
+    """Open (and create or upgrade) the database at `path`. Raises DatabaseError (an existing
+    file that is empty too, unless `allow_empty`: starting anew in it would hide the loss).
     A new file is made 0600 (its WAL and SHM files take its mode)."""
+    if not allow_empty and emptied(path):
+        raise DatabaseError(f"the data file {path} is empty (0 bytes): start the app to keep it aside and begin"
+                            " a new one, or bring a backup back with `microsession restore`")
     if migrate and not os.path.lexists(path):
         try:
             files.make_folder(path.parent)
@@ -62,7 +76,7 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
         # show when a query touches it (at recovery, or on every write, forever).
         check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
-            raise DatabaseError(f"{path} is damaged (it fails SQLite's quick_check)")
+            raise DatabaseError(f"the data file {path} could not be read: it is damaged (it fails SQLite's quick_check)")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         if migrate:
@@ -74,7 +88,7 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
         conn.close()
         if _unavailable(exc):
             raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
-        raise DatabaseError(f"{path} is not a usable database ({exc})") from exc
+        raise DatabaseError(f"the data file {path} could not be read: it is damaged or not ours ({exc})") from exc
     except DatabaseError:
         conn.close()
         raise
@@ -129,9 +143,8 @@ def open_or_set_aside(path: Path, last_backup: Callable[[], Path | None] = lambd
     """
     files.make_folder(path.parent)
     files.secure_folder(path.parent)
-    wal = Path(f"{path}-wal")
-    emptied = path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size)
-    if not emptied:
+    was_empty = emptied(path)
+    if not was_empty:
         try:
             return connect(path), None
         except DatabaseUnavailable:
@@ -155,7 +168,7 @@ def open_or_set_aside(path: Path, last_backup: Callable[[], Path | None] = lambd
         if src.exists():
             src.replace(Path(str(aside) + suffix))
     what = ("Your data file is from a newer Micro-Session" if newer else
-            "Your data file was empty" if emptied else "Your data file could not be read")
+            "Your data file was empty" if was_empty else "Your data file could not be read")
     message = f"{what}; it was kept as {aside.name} in {path.parent} and a new one was started"
     backup = last_backup()
     if backup is not None:
