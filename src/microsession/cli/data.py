@@ -230,7 +230,7 @@ def _hold_instance_lock(folder: Path):
     import fcntl
     import os
 
-    fd = os.open(lock_path(folder, create=True), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(lock_path(folder, create=True), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -90,7 +90,7 @@ def claim(folder: Path, timeout: float = CLAIM_TIMEOUT_S) -> Claim | None:
     import time
 
     lock = Path(_windows_lock(folder)) if IS_WINDOWS else lock_path(folder, create=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0), 0o600)
     deadline = time.monotonic() + timeout
     try:
         while not _try_lock(fd):
@@ -145,7 +145,7 @@ def locked_by_another(folder: Path) -> bool:
     """Another process holds the lock for `folder` (probed without keeping it)."""
     path = Path(_windows_lock(folder)) if IS_WINDOWS else lock_path(folder)
     try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return False
     try:
