@@ -218,7 +218,7 @@ def test_idle_holders_do_not_block_real_requests(qtbot, shell, server, folder):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(str(client.socket_path(folder)))
             holders.append(s)
-        qtbot.wait(50)  # (not a timing assertion: lets the server accept the holders first)
+        qtbot.waitUntil(lambda: len(server._clients) == 16, timeout=10000)  # all held open by the app
 
         def many() -> int:
             return sum(bool(client.send(folder, {"cmd": "status"}, timeout=20)) for _ in range(52))
