@@ -59,3 +59,21 @@ def test_without_a_backup_the_note_says_so(tmp_path):
     conn, notes = open_store(folder)
     assert "there is no backup to bring back" in notes[0]
     conn.close()
+
+
+def test_every_command_refuses_an_emptied_file_and_leaves_it(tmp_path, monkeypatch, capsys):
+    """`truncate -s 0` then `tasks add` made a new database in the emptied file: the app then
+    saw nothing wrong, and the loss was hidden."""
+    from microsession.cli import main
+
+    folder = tmp_path / "data"
+    make_history_with_backup(folder)
+    os.truncate(db_path(folder), 0)
+    monkeypatch.setenv("MICROSESSION_DATA_DIR", str(folder))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    for argv in (["tasks", "add", "New"], ["tasks", "list"], ["stats", "--week"], ["log"], ["backup"],
+                 ["export", "--out", str(tmp_path / "e.json")], ["stacks", "list"], ["triggers", "list"]):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2 and "is empty" in err and err.count("\n") == 1, (argv, err)
+        assert db_path(folder).stat().st_size == 0, argv

@@ -133,6 +133,8 @@ def backup_now(db_file: Path, folder: Path, keep: int, now: datetime, *, daily: 
     then the older ones beyond `keep` removed. BackupError when it cannot be made."""
     if not db_file.is_file():
         raise BackupError(f"there is no data file at {db_file} yet")
+    if db.emptied(db_file):
+        raise BackupError(f"the data file {db_file} is empty (0 bytes): there is nothing to back up")
     local = now.astimezone()
     stem = f"{PREFIX}{local:%Y-%m-%d}" if daily else f"{PREFIX}{local:%Y-%m-%d-%H%M%S}"
     target, n = folder / f"{stem}.sqlite3", 1

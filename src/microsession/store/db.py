@@ -52,13 +52,19 @@ def emptied(path: Path) -> bool:
         return False
 
 
+def refuse_emptied(path: Path) -> None:
+    """DatabaseError (one line, what to do) when the data file at `path` was emptied."""
+    if emptied(path):
+        raise DatabaseError(f"the data file {path} is empty (0 bytes): start the app to keep it aside and begin"
+                            " a new one, or bring a backup back with `microsession restore`")
+
+
 def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False) -> sqlite3.Connection:
     """Open (and create or upgrade) the database at `path`. Raises DatabaseError (an existing
     file that is empty too, unless `allow_empty`: starting anew in it would hide the loss).
     A new file is made 0600 (its WAL and SHM files take its mode)."""
-    if not allow_empty and emptied(path):
-        raise DatabaseError(f"the data file {path} is empty (0 bytes): start the app to keep it aside and begin"
-                            " a new one, or bring a backup back with `microsession restore`")
+    if not allow_empty:
+        refuse_emptied(path)
     if migrate and not os.path.lexists(path):
         try:
             files.make_folder(path.parent)

@@ -43,6 +43,7 @@ class ImportRefused(Exception):
 
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The data file for reading only: no upgrade, no write, and a schema we can export."""
+    db.refuse_emptied(path)
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0, isolation_level=None)
     try:
         version = db.check_version(conn)
