@@ -154,3 +154,27 @@ def test_a_new_file_is_never_opened_through_a_link(tmp_path, victim):
     with pytest.raises(FileExistsError):
         files.copy_new(victim, tmp_path / "link")
     assert victim.read_bytes() == b"root's precious file"
+
+
+def test_only_the_apps_own_files_are_tightened_and_never_a_shared_folder(tmp_path, umask022, monkeypatch):
+    """A --data-dir pointing at /tmp, the home folder or a folder of the user's own files must
+    not close /tmp, the home folder, or take the exec bit off the user's scripts."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    monkeypatch.setenv("HOME", str(home))
+    for folder in (shared, home):
+        script = folder / "backup.sh"
+        script.write_text("#!/bin/sh\n")
+        script.chmod(0o755)
+        (folder / "bin").mkdir()
+        (folder / "bin" / "tool").write_text("x")
+        (folder / "bin" / "tool").chmod(0o755)
+        conn, _ = db.open_or_set_aside(db_path(folder))
+        conn.close()
+        assert mode(db_path(folder)) == 0o600
+        assert [mode(script), mode(folder / "bin"), mode(folder / "bin" / "tool")] == [0o755, 0o755, 0o755]
+    assert mode(shared) == 0o1777 and mode(home) == 0o755

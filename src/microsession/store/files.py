@@ -2,7 +2,7 @@
 
 Everything the app writes is this user's alone: folders 0700, files 0600, whatever the
 umask (the modes are given at creation, and `secure_folder` fixes what older versions
-left readable). A temporary name is always created new (O_CREAT|O_EXCL|O_NOFOLLOW, or
+left readable, touching only the app's own files). A temporary name is always created new (O_CREAT|O_EXCL|O_NOFOLLOW, or
 mkstemp in the target folder): a file or link another user planted under it is never
 opened, written or renamed into place.
 """
@@ -62,37 +62,60 @@ def _copy_into(src: Path | str, fd: int, dst: Path) -> None:
 
 
 def make_folder(path: Path) -> None:
-    """`path` and missing parents as folders (new ones 0700); ours made 0700 if it was not."""
+    """`path` and missing parents as folders (new ones 0700); ours made 0700 if it was not
+    (never a shared one: see _tighten)."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     _tighten(path, DIR_MODE)
 
 
 def _tighten(path: Path, mode: int) -> None:
+    """chmod `path` down to `mode`: only a regular file or folder of this user, never through
+    a link, and never a folder that is shared by design (sticky or writable by all, like
+    /tmp), the home folder or the root: a --data-dir pointing there must not close it."""
     try:
         st = os.lstat(path)
     except OSError:
         return
     if st.st_uid != os.getuid() or stat.S_ISLNK(st.st_mode) or stat.S_IMODE(st.st_mode) & ~mode == 0:
         return
-    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
-        try:
-            os.chmod(path, stat.S_IMODE(st.st_mode) & mode)
-        except OSError:
-            pass  # a read-only mount: nothing to fix there now
+    if stat.S_ISDIR(st.st_mode):
+        if st.st_mode & (stat.S_ISVTX | stat.S_IWOTH) or _is_home_or_root(path):
+            return
+    elif not stat.S_ISREG(st.st_mode):
+        return
+    try:
+        os.chmod(path, stat.S_IMODE(st.st_mode) & mode)
+    except OSError:
+        pass  # a read-only mount: nothing to fix there now
+
+
+def _is_home_or_root(path: Path) -> bool:
+    try:
+        real = path.resolve()
+        return real == Path(real.anchor) or real == Path.home().resolve()
+    except (OSError, RuntimeError):
+        return True
+
+
+# What the app writes in its data folder (and nothing else there is touched): the database
+# and its sidecars, files set aside, hooks.log, the pending writes, and the backups folder.
+OURS = ("microsession.sqlite3", "hooks.log", "pending-writes.jsonl", ".microsession.sqlite3.")
+BACKUPS = "backups"
 
 
 def secure_folder(folder: Path) -> None:
-    """Make the data folder 0700 and what is in it (one level, and the folders in it one
-    more: backups, CSV exports) 0600 / 0700; links and others' files are left alone."""
+    """Make the data folder 0700 and the app's own files in it 0600 (the backups folder 0700,
+    its backups 0600); links, others' files and anything the app did not write stay as they are."""
     if not folder.is_dir():
         return
     _tighten(folder, DIR_MODE)
     for entry in _entries(folder):
-        if entry.is_dir(follow_symlinks=False):
+        if entry.name == BACKUPS and entry.is_dir(follow_symlinks=False):
             _tighten(Path(entry.path), DIR_MODE)
             for inner in _entries(Path(entry.path)):
-                _tighten(Path(inner.path), DIR_MODE if inner.is_dir(follow_symlinks=False) else FILE_MODE)
-        else:
+                if inner.name.startswith(("microsession-", ".microsession-")):
+                    _tighten(Path(inner.path), FILE_MODE)
+        elif entry.name.startswith(OURS):
             _tighten(Path(entry.path), FILE_MODE)
 
 
