@@ -98,11 +98,12 @@ class Journal:
         if not self._pending:
             return True
         if self.conn is None:
-            if self._reopen is None:
-                return False
             try:
+                if self._reopen is None:
+                    raise LookupError("no store to write to")
                 self.conn = self._reopen()
             except Exception:  # still read-only, full, missing...: next time
+                self._write_spill()
                 return False
         while self._pending:
             try:

@@ -154,3 +154,11 @@ def test_a_stop_on_a_full_disk_survives_quit(desktop, tmp_path, end):
         assert not [m for m in told if "resumed" in m], told
         assert row is not None and row[0] == "stopped", "the stop made on the full disk was lost"
         assert not (data / "pending-writes.jsonl").exists()
+
+
+def test_writes_are_spilled_when_the_store_cannot_even_be_opened(tmp_path):
+    spill = [tmp_path / "pending.jsonl"]
+    journal = Journal(None, reopen=lambda: db.connect(tmp_path / "no" / "such" / "folder" / "m.sqlite3", migrate=False),
+                      told=True, spill=spill)
+    journal.record(Engine(FakeClock()).start(300, Kind.MICRO))
+    assert journal.pending == 1 and len(spill[0].read_text().splitlines()) == 1
