@@ -39,7 +39,7 @@ class Journal:
         where waiting writes are kept across a quit (see the module's docstring)."""
         self.conn = conn
         self._pending: list[tuple[Write, ops.Record | None]] = []
-        self._spill, self._spilled = tuple(spill), False
+        self._spill, self._spilled, self._spill_text = tuple(spill), False, ""
         self._on_problem, self._on_recovered = on_problem, on_recovered
         self._reopen = reopen
         self._told = told
@@ -134,6 +134,8 @@ class Journal:
         if not self._spill:
             return
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for _, r in self._pending if r is not None)
+        if self._spilled and text == self._spill_text:
+            return  # the 30-s retries write nothing while nothing changed
         for path in self._spill:
             tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
             try:
@@ -147,7 +149,7 @@ class Journal:
             except OSError:
                 tmp.unlink(missing_ok=True)
                 continue
-            self._spilled = True
+            self._spilled, self._spill_text = True, text
             for other in self._spill[self._spill.index(path) + 1:]:
                 other.unlink(missing_ok=True)  # an older copy elsewhere would come back
             return
