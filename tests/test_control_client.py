@@ -368,3 +368,55 @@ def test_exit_code_of_a_refused_start_follows_one_rule(tmp_path, runtime, reply,
 def test_a_reply_with_an_unknown_code_is_not_understood():
     with pytest.raises(protocol.ProtocolError):
         protocol.check_reply({"ok": False, "error": "x", "code": 7})
+
+
+def test_a_full_backlog_is_waited_out_not_an_error(tmp_path, runtime):
+    """Issue 14 item 6: connect() gives EAGAIN while the app's backlog is full; the client
+    retries until its time-out instead of failing at once."""
+    import time
+
+    path = client.socket_path(tmp_path / "data")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(0)
+    fillers = []
+    while True:  # fill the backlog until the kernel says EAGAIN
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect(str(path))
+        except BlockingIOError:
+            s.close()
+            break
+        fillers.append(s)
+        assert len(fillers) < 1000
+
+    box: dict = {}
+
+    def ask() -> None:
+        try:
+            box["reply"] = client.send(tmp_path / "data", {"cmd": "status"}, timeout=20)
+        except Exception as exc:  # noqa: BLE001 - checked below
+            box["error"] = exc
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    time.sleep(0.3)  # the client meets the full backlog first (the result does not hang on it)
+    for s in fillers:
+        s.close()
+    listener.settimeout(10)  # a client that gave up never comes: fail, do not hang
+    try:
+        for _ in range(len(fillers) + 1):  # the app catches up: the silent ones, then ours
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(5)
+                if conn.recv(protocol.MAX_LINE):
+                    conn.sendall(b'{"ok": true, "status": {"state": "idle"}}\n')
+                    break
+    except TimeoutError:
+        pass  # checked below
+    finally:
+        thread.join(20)
+        listener.close()
+    assert "error" not in box, box
+    assert box["reply"]["ok"] and box["reply"]["status"]["state"] == "idle"
