@@ -48,7 +48,8 @@ def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
         conn, message = db.open_or_set_aside(db_path(folder), lambda: (backups(backup_folder(folder)) or [None])[-1])
         return conn, [message] if message else []
     except (OSError, db.DatabaseError, sqlite3.Error) as exc:
-        return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)  # not "[Errno 17] ..."
+        return None, [f"Your data folder {folder} cannot be used ({why}); sessions are kept in memory until it can."]
 
 
 def spill_paths(folder: Path) -> list[Path]:
