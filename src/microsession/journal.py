@@ -139,19 +139,19 @@ class Journal:
         for path in self._spill:
             tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
             try:
-                tmp.unlink(missing_ok=True)
+                _remove(tmp)
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
                 with open(fd, "w", encoding="utf-8") as f:
                     f.write(text)
                     f.flush()
                     os.fsync(f.fileno())
                 os.replace(tmp, path)
-            except OSError:
-                tmp.unlink(missing_ok=True)
+            except OSError:  # full, read-only, missing: the next place
+                _remove(tmp)
                 continue
             self._spilled, self._spill_text = True, text
             for other in self._spill[self._spill.index(path) + 1:]:
-                other.unlink(missing_ok=True)  # an older copy elsewhere would come back
+                _remove(other)  # an older copy elsewhere would come back
             return
 
     def _clear_spill(self) -> None:
@@ -162,6 +162,13 @@ class Journal:
                 except OSError:
                     return  # kept; its writes landed, and landing them again changes nothing
             self._spilled = False
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # a read-only folder: nothing is there of ours to remove
+        pass
 
 
 def _write_for(event: Event) -> tuple[Write, ops.Record]:

@@ -162,3 +162,23 @@ def test_writes_are_spilled_when_the_store_cannot_even_be_opened(tmp_path):
                       told=True, spill=spill)
     journal.record(Engine(FakeClock()).start(300, Kind.MICRO))
     assert journal.pending == 1 and len(spill[0].read_text().splitlines()) == 1
+
+
+def test_a_spill_place_that_refuses_even_a_removal_is_passed_over(tmp_path, monkeypatch):
+    """A read-only data folder: its spill place cannot be written nor cleaned (EROFS); the
+    write goes to the next place and nothing raises into the timer (it did, in the app)."""
+    path = tmp_path / "m.sqlite3"
+    db.connect(path).close()
+    (tmp_path / "run").mkdir()
+    spill = [tmp_path / "ro" / "pending.jsonl", tmp_path / "run" / "pending.jsonl"]
+    real_unlink = Path.unlink
+
+    def unlink(self, missing_ok=False):
+        if self.parent.name == "ro":
+            raise OSError(30, "Read-only file system", str(self))
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    journal = Journal(None, reopen=lambda: read_only(path), told=True, spill=spill)
+    journal.record(Engine(FakeClock()).start(300, Kind.MICRO))
+    assert len(spill[1].read_text().splitlines()) == 1
