@@ -269,3 +269,14 @@ def test_export_ics_bad_arguments_are_one_line(data, tmp_path, capsys):
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     code, _, err = cli(capsys, "export", "--ics", str(tmp_path / "a.ics"), "--format", "csv")
     assert code == 2 and "--format goes with --out" in err
+def test_an_unknown_top_level_table_is_named_not_ignored_silently(data, tmp_path, capsys):
+    """Issue 14 item 8."""
+    cli(capsys, "export", "--out", str(tmp_path / "a.json"))
+    doc = json.loads((tmp_path / "a.json").read_text())
+    doc["triggers"] = [{"id": "x"}]
+    (tmp_path / "b.json").write_text(json.dumps(doc))
+    code, out, err = cli(capsys, "import", str(tmp_path / "b.json"), data_dir=tmp_path / "t")
+    assert code == 0 and out.startswith("Imported ")
+    assert err.count("\n") == 1 and "'triggers'" in err and "does not import" in err, err
+    code, _, err = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=tmp_path / "t")
+    assert code == 0 and err == ""  # a plain export: nothing to say

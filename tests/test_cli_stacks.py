@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 
@@ -101,7 +100,7 @@ def test_the_real_entry_point_imports_no_qt(tmp_path):
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler')];"
             "print('QT-MODULES', bad, file=sys.stderr); sys.exit(rc if not bad else 99)")
     env = dict(os.environ, MICROSESSION_DATA_DIR=str(tmp_path))
-    sqlite3.connect(db_path(tmp_path)).close()  # an empty file: migrated and seeded on use
+    db.connect(db_path(tmp_path)).close()  # a new data file: seeded on use
     result = subprocess.run([sys.executable, "-c", code, "stacks", "list"], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "Inbox zero" in result.stdout and "QT-MODULES []" in result.stderr

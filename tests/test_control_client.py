@@ -288,6 +288,9 @@ def test_other_commands_without_an_app_exit_1(tmp_path, runtime, command):
     ["start", "0"], ["start", "abc"], ["start", "nan"], ["start", "500"], ["start", "5", "--task", "abcd"],
     ["start", "--task", "abcd", "--stack", "x"], ["start", "--stack", ""], ["status", "--format", "{nope}"],
     ["status", "--json", "--format", "{state}"], ["pause", "now"], ["status", "--format", "{state"],
+    # issue 15 item 5: a MemoryError traceback, and 100 MB printed
+    ["status", "--format", "{remaining:>999999999999}"], ["status", "--format", "{percentage:.99999999f}"],
+    ["status", "--format", "{remaining:>{percentage}}"],
 ])
 def test_bad_arguments_exit_2_with_one_line(tmp_path, runtime, args):
     out = cli(tmp_path, runtime, *args)
@@ -304,3 +307,126 @@ def test_start_help_and_the_readme_show_the_synopsis_that_works(tmp_path, runtim
     with_task = cli(tmp_path, runtime, "start", "5", "--task", "abcd")
     assert with_task.returncode == 2 and "its own length" in with_task.stderr
     assert protocol.request("start", minutes=20, type="admin") == {"cmd": "start", "minutes": 20, "type": "admin"}
+def test_huge_numbers_are_refused_not_raised():
+    """Issue 14 item 6: a 4050-digit int overflowed math.isfinite (an OverflowError in the app)."""
+    for value in (10**4049, -(10**4049), 241, 0.5, float("inf")):
+        with pytest.raises(protocol.ProtocolError, match="minutes must be"):
+            protocol.check_request({"cmd": "start", "minutes": value})
+    long_line = b'{"cmd": "start", "minutes": ' + b"9" * 4050 + b"}"
+    with pytest.raises(protocol.ProtocolError):
+        protocol.check_request(protocol.decode(long_line))
+
+
+@pytest.mark.parametrize("case", ["shared 1777", "group-readable", "another user's"])
+def test_a_runtime_folder_that_is_not_private_is_not_used(tmp_path, monkeypatch, case):
+    """Issue 14 item 7: XDG_RUNTIME_DIR not ours or not 0700 -> a private folder instead, so
+    another user's lock there cannot make the app wait and exit."""
+    import tempfile
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod({"shared 1777": 0o1777, "group-readable": 0o750, "another user's": 0o700}[case])
+    if case == "another user's":
+        if os.geteuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        os.chown(shared, 65534, 65534)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    private = tmp_path / f"microsession-{os.getuid()}"
+    assert client.runtime_dir(create=True) == private
+    assert private.stat().st_mode & 0o777 == 0o700
+    folder = tmp_path / "data"
+    planted = shared / client.lock_path(folder).name  # another user's lock, held
+    fd = os.open(planted, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        claimed = instance.claim(folder, timeout=1.0)
+        assert claimed is not None and claimed.path.parent == private
+        claimed.close()
+    finally:
+        os.close(fd)
+
+
+def test_a_private_runtime_folder_is_used(tmp_path, monkeypatch):
+    mine = tmp_path / "run"
+    mine.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(mine))
+    assert client.runtime_dir() == mine
+
+
+def test_format_widths_up_to_the_bound_still_work():
+    fields = protocol.not_running()
+    assert protocol.format_status(fields, "{percentage:>200.1f}") == " " * 197 + "0.0"
+    with pytest.raises(protocol.ProtocolError, match="up to 200"):
+        protocol.format_status(fields, "{percentage:>201}")
+
+
+@pytest.mark.parametrize("reply, code", [
+    (b'{"ok": false, "error": "no open task \'zzzz\'", "code": 2}\n', 2),  # a name that matches nothing
+    (b'{"ok": false, "error": "a session is already running"}\n', 1),  # a refusal in the app's state
+])
+def test_exit_code_of_a_refused_start_follows_one_rule(tmp_path, runtime, reply, code):
+    """Issue 15 item 8: `start --task zzzz` and `start --stack nope` exit 2 like `tasks done zzzz`."""
+    thread = serve_once(client.socket_path(tmp_path / "data"), reply)
+    out = cli(tmp_path, runtime, "start", "--task", "zzzz")
+    thread.join(10)
+    assert out.returncode == code and out.stderr.count("\n") == 1, out
+
+
+def test_a_reply_with_an_unknown_code_is_not_understood():
+    with pytest.raises(protocol.ProtocolError):
+        protocol.check_reply({"ok": False, "error": "x", "code": 7})
+
+
+def test_a_full_backlog_is_waited_out_not_an_error(tmp_path, runtime):
+    """Issue 14 item 6: connect() gives EAGAIN while the app's backlog is full; the client
+    retries until its time-out instead of failing at once."""
+    import time
+
+    path = client.socket_path(tmp_path / "data")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(0)
+    fillers = []
+    while True:  # fill the backlog until the kernel says EAGAIN
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect(str(path))
+        except BlockingIOError:
+            s.close()
+            break
+        fillers.append(s)
+        assert len(fillers) < 1000
+
+    box: dict = {}
+
+    def ask() -> None:
+        try:
+            box["reply"] = client.send(tmp_path / "data", {"cmd": "status"}, timeout=20)
+        except Exception as exc:  # noqa: BLE001 - checked below
+            box["error"] = exc
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    time.sleep(0.3)  # the client meets the full backlog first (the result does not hang on it)
+    for s in fillers:
+        s.close()
+    listener.settimeout(10)  # a client that gave up never comes: fail, do not hang
+    try:
+        for _ in range(len(fillers) + 1):  # the app catches up: the silent ones, then ours
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(5)
+                if conn.recv(protocol.MAX_LINE):
+                    conn.sendall(b'{"ok": true, "status": {"state": "idle"}}\n')
+                    break
+    except TimeoutError:
+        pass  # checked below
+    finally:
+        thread.join(20)
+        listener.close()
+    assert "error" not in box, box
+    assert box["reply"]["ok"] and box["reply"]["status"]["state"] == "idle"

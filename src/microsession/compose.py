@@ -29,6 +29,7 @@ from microsession.ui.session.reminders import DailyBackup, Reminders
 from microsession.ui.shell import Shell
 
 START_CHECKS_DELAY_MS = 3000
+PENDING_NAME = "pending-writes.jsonl"
 
 
 def time_scale() -> float:
@@ -42,10 +43,25 @@ def time_scale() -> float:
 
 def open_store(folder: Path) -> tuple[sqlite3.Connection | None, list[str]]:
     try:
-        conn, message = db.open_or_set_aside(db_path(folder))
+        from microsession.store.backup import backup_folder, backups
+
+        conn, message = db.open_or_set_aside(db_path(folder), lambda: (backups(backup_folder(folder)) or [None])[-1])
         return conn, [message] if message else []
     except (OSError, db.DatabaseError, sqlite3.Error) as exc:
-        return None, [f"Your data folder {folder} cannot be used ({exc}); sessions are kept in memory until it can."]
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)  # not "[Errno 17] ..."
+        return None, [f"Your data folder {folder} cannot be used ({why}); sessions are kept in memory until it can."]
+
+
+def spill_paths(folder: Path) -> list[Path]:
+    """Where writes that wait are kept across a quit: the data folder, else the runtime folder."""
+    paths = [folder / PENDING_NAME]
+    try:
+        from microsession.control.client import folder_key, runtime_dir
+
+        paths.append(runtime_dir() / f"ms-{folder_key(folder)}.pending.jsonl")
+    except Exception:  # noqa: BLE001 - no runtime folder: the data folder alone
+        pass
+    return paths
 
 
 def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journal, clock: Clock):
@@ -65,7 +81,8 @@ def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journ
             except (ValueError, TypeError, RecursionError):
                 pass  # a run that cannot be read is closed below
         ended = clock.now_utc()
-        journal.write(lambda c, r=run_id: stack_runs.complete(c, r, "recovered", ended))
+        journal.write(lambda c, r=run_id: stack_runs.complete(c, r, "recovered", ended),
+                      {"op": "stack_run_complete", "run_id": run_id, "outcome": "recovered", "ended_utc": ended.isoformat()})
     return taken
 
 
@@ -74,7 +91,8 @@ def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: J
     if conn is None:
         return []
     notes = []
-    open_rows = sessions.open_sessions(conn)
+    waiting = journal.pending_ended()  # stopped on a full disk: its end lands later, never resumed
+    open_rows = [info for info in sessions.open_sessions(conn) if info.id not in waiting]
     for i, info in enumerate(open_rows):
         result = recover(info, clock.now_utc())
         label = KIND_LABELS[info.kind].lower()
@@ -131,7 +149,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     shell_ref: list[Shell] = []
     journal = Journal(conn, on_problem=lambda m: shell_ref[0].tell(m) if shell_ref else notes.append(m),
                       on_recovered=lambda: shell_ref and shell_ref[0].tell("Your sessions are saved again."),
-                      reopen=lambda: db.connect(db_path(folder)), told=conn is None)
+                      reopen=lambda: db.connect(db_path(folder)), told=conn is None, spill=spill_paths(folder))
+    journal.take_spilled()  # what a quit or a kill on a full disk left waiting, before recovery
     notes += recover_sessions(conn, engine, journal, clock)
     run = recover_runs(conn, engine, journal, clock)
     controller = Controller(engine, journal, clock, settings, scale)

@@ -125,6 +125,9 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, s
 @example(argv=["--data-dir", "future_schema", "log"])
 @example(argv=["--data-dir", "db_is_a_folder", "log"])
 @example(argv=["--data-dir", "a_file", "log"])
+@example(argv=["--data-dir", "", "log"])  # issue 15 item 7: these printed "No sessions yet.", rc 0
+@example(argv=["--data-dir", "/proc/1", "log"])
+@example(argv=["--data-dir", "a_file/inner", "log"])
 @example(argv=["log", "--last", "١٢", "--json"])
 @example(argv=["--version"])
 @example(argv=["log", "--help"])
@@ -214,3 +217,44 @@ def test_deeply_nested_stored_setting_loads_like_the_app(text: str, settings_db)
     result, problems = Settings.from_values(settings_store.load(settings_db))
     assert_valid(result)
     assert problems, "a value that is not JSON is reported"
+
+
+# --- the control socket's requests and the status template (issue 14 item 6, issue 15 item 5) ---
+from microsession.control import protocol  # noqa: E402
+
+REQUEST_VALUES = st.one_of(JSON_VALUES, st.integers(min_value=-(10**4100), max_value=10**4100))
+
+
+@PROPERTY_SETTINGS
+@given(cmd=st.one_of(st.sampled_from(protocol.COMMANDS), st.text(max_size=8)),
+       extra=st.dictionaries(st.sampled_from(["minutes", "task", "type", "stack", "x"]), REQUEST_VALUES, max_size=3))
+@example(cmd="start", extra={"minutes": 10**4049})
+@example(cmd="start", extra={"minutes": -(10**4049)})
+@example(cmd="start", extra={"minutes": float("nan")})
+def test_any_request_is_accepted_or_refused_with_a_reason(cmd, extra) -> None:
+    message = {"cmd": cmd, **extra}
+    try:
+        checked = protocol.check_request(dict(message))
+    except protocol.ProtocolError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    if "minutes" in checked:
+        assert protocol.MIN_MINUTES <= checked["minutes"] <= protocol.MAX_MINUTES
+
+
+@PROPERTY_SETTINGS
+@given(template=st.one_of(
+    st.text(max_size=40),
+    st.builds(lambda name, spec: "{" + name + ":" + spec + "}",
+              st.sampled_from(["remaining", "percentage", "remaining_s", "state", "nope"]),
+              st.from_regex(r"[<>^=]?[+ -]?#?0?[0-9]{0,13}[,_]?(\.[0-9]{0,13})?[bcdeEfFgGnosxX%]?", fullmatch=True))))
+@example(template="{remaining:>999999999999}")
+@example(template="{percentage:.99999999f}")
+@example(template="{remaining:>{percentage}}")
+def test_any_status_template_is_bounded_or_refused(template: str) -> None:
+    try:
+        text = protocol.format_status(protocol.not_running(), template)
+    except protocol.ProtocolError as exc:
+        assert str(exc).startswith("--format: ") and "\n" not in str(exc)
+        return
+    assert len(text) <= len(template) * (protocol.MAX_FORMAT_WIDTH + 100)

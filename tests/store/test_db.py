@@ -32,7 +32,7 @@ def test_migrates_from_every_earlier_version(tmp_path, start_version):
                 raw.execute(statement)
             raw.execute(f"PRAGMA user_version = {version}")
     raw.close()
-    conn = db.connect(path)
+    conn = db.connect(path, allow_empty=start_version == 0)  # version 0: an empty file
     assert conn.execute("PRAGMA user_version").fetchone()[0] == db.latest_version()
     db.upgrade(conn)  # idempotent
 
@@ -124,3 +124,14 @@ def test_settings_round_trip(tmp_path):
     settings_store.save(conn, "default_minutes", 20)
     settings_store.save(conn, "default_minutes", 25)
     assert settings_store.load(conn) == {"default_minutes": 25}
+
+
+def test_an_emptied_file_is_refused_not_started_anew(tmp_path):
+    """Issue 15 item 3: `truncate -s 0` then `tasks add` made a new database in it, and the app
+    then saw nothing wrong."""
+    path = tmp_path / "m.sqlite3"
+    db.connect(path).close()
+    path.write_bytes(b"")
+    with pytest.raises(db.DatabaseError, match="is empty"):
+        db.connect(path)
+    assert path.stat().st_size == 0

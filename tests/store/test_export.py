@@ -254,7 +254,7 @@ def test_export_files_appear_whole(tmp_path, source):
     conn, _ = source
     text, files = exported(conn)
     out = tmp_path / "e.json"
-    out.write_text("an older export")
+    out.write_text('{\n "format": "microsession-export", "version": 0}')  # an older export: replaced
     export.write_file(out, text.encode())
     assert out.read_text() == text and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     folder = tmp_path / "csv"

@@ -192,7 +192,7 @@ def test_kill_between_file_and_commit_writes_again(tmp_path, shared, monkeypatch
 
     from microsession.store import export as export_mod
 
-    real = export_mod.write_file
+    real = export_mod.write_atomic
     calls = []
 
     def write_then_die(path, data):
@@ -201,10 +201,10 @@ def test_kill_between_file_and_commit_writes_again(tmp_path, shared, monkeypatch
             calls.append(path)
             boom()
 
-    monkeypatch.setattr(export_mod, "write_file", write_then_die)
+    monkeypatch.setattr(export_mod, "write_atomic", write_then_die)
     with pytest.raises(KeyboardInterrupt):
         a.export()
-    monkeypatch.setattr(export_mod, "write_file", real)
+    monkeypatch.setattr(export_mod, "write_atomic", real)
     assert calls and sync_journal.pending(a.conn) > 0
     a.conn.execute("UPDATE sessions SET focused_s = 1.5 WHERE id = ?", (sid,))
     assert a.export() > 0

@@ -134,6 +134,7 @@ def test_unknown_task_type_and_stack_are_refused_in_a_sentence(qtbot, shell, ser
         reply = ask(qtbot, folder, "start", **{key: value})
         assert reply["ok"] is False and reply["error"], reply
         assert "available" in reply["error"] or value.lower() in reply["error"].lower()
+        assert reply["code"] == 2, reply  # issue 15 item 8: a name that matches nothing is a bad argument
     assert shell.c.engine.state is State.IDLE
 
 
@@ -212,3 +213,46 @@ def test_a_start_that_waits_on_the_preparation_card_says_so(qtbot, qapp, folder,
         if shell.starts._card is not None:
             shell.starts._card.hide()
         conn.close()
+
+
+# --- issue 14 item 6: limits that hold, and no client blocks another --------------------------
+def test_a_4050_digit_minutes_gets_an_error_reply(qtbot, shell, server, folder):
+    line = b'{"cmd": "start", "minutes": ' + b"9" * 4050 + b"}\n"
+    reply = protocol.decode(raw(qtbot, folder, line).rstrip(b"\n"))
+    assert reply["ok"] is False and "minutes must be from 1 to 240" in reply["error"], reply
+    assert shell.c.engine.state is State.IDLE and ask(qtbot, folder, "status")["ok"]
+
+
+def test_idle_holders_do_not_block_real_requests(qtbot, shell, server, folder):
+    """16 connections that never speak, then 52 real requests: every one is answered."""
+    holders = []
+    try:
+        for _ in range(16):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(str(client.socket_path(folder)))
+            holders.append(s)
+        qtbot.waitUntil(lambda: len(server._clients) == 16, timeout=10000)  # all held open by the app
+
+        def many() -> int:
+            return sum(bool(client.send(folder, {"cmd": "status"}, timeout=20)) for _ in range(52))
+
+        assert in_thread(qtbot, many, timeout=60) == 52
+    finally:
+        for s in holders:
+            s.close()
+
+
+def test_32_concurrent_clients_all_get_their_reply(qtbot, shell, server, folder):
+    replies: list = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        reply = client.send(folder, {"cmd": "status"}, timeout=30)
+        with lock:
+            replies.append(reply)
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(32)]
+    for t in threads:
+        t.start()
+    qtbot.waitUntil(lambda: not any(t.is_alive() for t in threads), timeout=60000)
+    assert len(replies) == 32 and all(r and r["ok"] for r in replies)

@@ -146,3 +146,25 @@ def test_no_shell_between_the_setting_and_the_program(qtbot, make, tmp_path):
     runner, problems = make(hook_session_start=py(code) + f" {shlex.quote(str(out))} '$HOME' '*' ';' 'a|b' '`id`'")
     assert run_and_wait(qtbot, runner, hooks.SESSION_START)[1] == ""
     assert out.read_text() == repr(["$HOME", "*", ";", "a|b", "`id`"])
+
+
+def test_hooks_log_is_the_users_alone_and_never_followed_through_a_link(qtbot, make, tmp_path):
+    """Issue 14 item 3: hooks.log 0600 whatever the umask; a link planted there is not written through."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        runner, _ = make(hook_session_end=py("print('x')"))
+        run_and_wait(qtbot, runner, hooks.SESSION_END)
+        log = tmp_path / "data" / "hooks.log"
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600
+        victim = tmp_path / "victim"
+        victim.write_text("keep")
+        log.unlink()
+        log.symlink_to(victim)
+        run_and_wait(qtbot, runner, hooks.SESSION_END)
+        assert victim.read_text() == "keep"
+    finally:
+        os.umask(old)
+    qtbot.waitUntil(lambda: not runner.running, timeout=5000)

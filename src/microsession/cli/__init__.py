@@ -62,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = list(sys.argv[1:] if argv is None else argv)
         wanted = next((a for a in argv if a in COMMANDS), None)
         args = build_parser(wanted).parse_args(argv)
+        from microsession.paths import DataDirError, check_data_dir
+
+        try:
+            check_data_dir(args.data_dir)  # empty, a file, a system folder: one line, exit 2
+        except DataDirError as exc:
+            raise CliError(str(exc)) from None
         if args.command == "log":
             return cmd_log(args)
         if args.command in COMMANDS:
@@ -70,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if hand_over(args.data_dir):  # an app runs for this data folder: it shows its ring
             return 0
+        from microsession.display import problem
+
+        why = problem()  # before Qt, which would abort (rc 134) with a misleading line
+        if why:
+            print(f"microsession: {why}", file=sys.stderr)
+            return 1
         from microsession.app import run  # Qt is imported only here
 
         return run(args.data_dir)

@@ -1,7 +1,9 @@
 """`microsession start|pause|resume|stop|skip-break|show|quit|status`: the running app from outside.
 
 Imports no Qt, and `status` stays fast with no app running (bars poll it every second).
-Exit codes: 0 done; 1 the app is not running or refused (one line says why); 2 bad arguments.
+Exit codes (one rule for every command, see the README): 0 done; 1 it cannot be done now
+(the app is not running, cannot run here, or refuses in its state); 2 the command line
+cannot be used as given (bad syntax or range, a task, type or stack that does not exist).
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if not reply["ok"]:
         print(f"microsession: {reply['error']}", file=sys.stderr)
-        return 1
+        return reply.get("code", 1)  # 2: it named a task, type or stack that does not exist
     if args.command not in ("show", "quit") and "status" in reply:
         print(protocol.format_status(reply["status"], None))
     return 0
@@ -136,6 +138,11 @@ def _launch(client, folder, data_dir_arg: str | None) -> None:
     import subprocess
     import time
 
+    from microsession.display import problem
+
+    why = problem()  # the app would abort at once: say why, not "exit code -6"
+    if why:
+        raise Refused(why)
     argv = [sys.executable, "-m", "microsession", *(["--data-dir", data_dir_arg] if data_dir_arg else [])]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, close_fds=True, env=os.environ.copy())
@@ -148,7 +155,8 @@ def _launch(client, folder, data_dir_arg: str | None) -> None:
             pass  # listening, not answering yet: it is still building
         code = proc.poll()
         if code not in (None, 0):  # 0: another launch won the race and took our "show"
-            raise Refused(f"Micro-Session could not start (exit code {code})")
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            raise Refused(f"Micro-Session could not start ({how}; run `microsession` in a terminal to see why)")
         if time.monotonic() > deadline:
             raise Refused(f"Micro-Session did not answer within {LAUNCH_TIMEOUT_S:g} s of its launch")
         time.sleep(0.05)

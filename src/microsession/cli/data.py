@@ -23,7 +23,10 @@ def add_parser(sub: Any) -> None:
     e = sub.add_parser("export", help="write your data as JSON or CSV (see docs/export-format.md)")
     e.add_argument("--format", choices=("json", "csv"), help="json: one file; csv: a folder of files, or a zip"
                    " when --out ends in .zip (default: json if --out ends in .json, else csv)")
-    e.add_argument("--out", metavar="PATH", help="the file, folder or .zip to write (replaced whole)")
+    e.add_argument("--out", metavar="PATH", help="the file, folder or .zip to write (replaced whole;"
+                   " only an earlier export is replaced unless --force), or - for standard output")
+    e.add_argument("--force", action="store_true", help="replace any file at --out, follow a link there, or write"
+                   " into a FIFO or device")
     e.add_argument("--ics", metavar="FILE", help="instead: your focus sessions as a calendar (.ics), one event each")
     e.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD", help="only sessions started on or after this local date")
     e.add_argument("--stamp", action="store_true", help="record the time of the export in it (the same data then"
@@ -66,6 +69,8 @@ def _now() -> datetime:
 # --- export ----------------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import sys
+
     from microsession.core import export_format as fmt
     from microsession.store import export
 
@@ -73,46 +78,73 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError("give either --out PATH (JSON or CSV) or --ics FILE (a calendar)")
     if args.ics is not None and args.format is not None:
         raise CliError("--format goes with --out, not --ics")
+    to_stdout = args.out == "-"
     out = Path(args.out or args.ics).expanduser()
-    kind = "ics" if args.ics is not None else args.format or ("json" if out.suffix.lower() == ".json" else "csv")
+    kind = "ics" if args.ics is not None else args.format or ("json" if to_stdout or out.suffix.lower() == ".json" else "csv")
+    zipped = kind == "csv" and out.suffix.lower() == ".zip"
+    if to_stdout and kind == "csv":
+        raise CliError("--out - writes JSON only: add --format json, or give a folder or .zip for CSV")
     since = fmt.canonical_utc(datetime.combine(args.since, time()).astimezone()) if args.since else None
     path = _db_file(args)
-    if out.resolve() in {Path(f"{path}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}:
+    if not to_stdout and out.resolve() in {Path(f"{path}{s}").resolve() for s in ("", "-wal", "-shm", "-journal")}:
         raise CliError(f"{out} is the data file itself: choose another place for the export")
+    if path.is_dir():
+        raise CliError(f"{path} is a folder, not a data file: nothing to export")
     if not path.is_file():
         raise CliError(f"there is no data file at {path} yet: nothing to export")
+    if not to_stdout and kind in ("json", "ics") or zipped:
+        try:
+            export.check_target(out, args.force)  # before the reading: a refusal costs nothing
+        except export.TargetRefused as exc:
+            raise CliError(str(exc)) from None
     try:
         conn = export.open_read_only(path)
     except sqlite3.Error as exc:
         raise CliError(f"cannot read {path}: {exc}") from None
     if kind == "ics":
-        return _export_ics(conn, out, since, args.stamp)
+        return _export_ics(conn, out, since, args.stamp, args.force)
     try:
         tables = export.read_tables(conn, since)
     finally:
         conn.close()
     stamp = fmt.canonical_utc(_now()) if args.stamp else None
-    if kind == "json":
-        export.write_file(out, export.document_chunks(tables, since, stamp))
-    elif out.suffix.lower() == ".zip":
-        export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)))
-    else:
-        export.write_folder(out, export.csv_files(tables, since, stamp))
+    data = export.document_chunks(tables, since, stamp) if kind == "json" else None
+    try:
+        if to_stdout:
+            export.write_stream(sys.stdout.buffer, data)
+        elif kind == "json":
+            export.write_file(out, data, args.force)
+        elif zipped:
+            export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)), args.force)
+        else:
+            export.write_folder(out, export.csv_files(tables, since, stamp))
+    except export.TargetRefused as exc:
+        raise CliError(str(exc)) from None
+    except (IsADirectoryError, FileExistsError):
+        raise
+    except OSError as exc:
+        where = "standard output" if to_stdout else out
+        raise CliError(f"cannot write {where}: {exc.strerror or exc}; nothing was written there") from None
     from microsession.core.format import count_text
 
     counts = ", ".join(count_text(len(tables[t]), t.replace("_", " ")[:-1]) for t in ("sessions", "session_logs", "tasks", "stack_runs"))
-    print(f"Exported {counts} to {out}")
+    print(f"Exported {counts} to {'standard output' if to_stdout else out}", file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
-def _export_ics(conn: sqlite3.Connection, out: Path, since: str | None, stamped: bool) -> int:
+def _export_ics(conn: sqlite3.Connection, out: Path, since: str | None, stamped: bool, force: bool) -> int:
     from microsession.store import export, ics_export
 
     try:
         rows = ics_export.session_rows(conn, since)
     finally:
         conn.close()
-    export.write_file(out, ics_export.calendar_bytes(rows, _now() if stamped else None))
+    try:
+        export.write_file(out, ics_export.calendar_bytes(rows, _now() if stamped else None), force)
+    except export.TargetRefused as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}; nothing was written there") from None
     print(f"Exported {len(rows)} focus sessions as a calendar to {out}")
     return 0
 
@@ -136,12 +168,20 @@ def read_document(path: Path) -> dict[str, list[tuple]]:
     if data[:2] == b"PK":
         raise CliError(f"{path.name} is a zip: only a JSON export can be imported (export --format json)")
     try:
-        text = data.decode("utf-8")
-        return fmt.validate(fmt.parse(text))
+        doc = fmt.parse(data.decode("utf-8"))
+        tables = fmt.validate(doc)
     except UnicodeDecodeError:
         raise CliError(f"{path.name} cannot be imported: it is not UTF-8 text; nothing was changed") from None
     except ValueError as exc:
         raise CliError(f"{path.name} cannot be imported: {exc}; nothing was changed") from None
+    unknown = fmt.unknown_keys(doc)
+    if unknown:  # from a newer version, or edited by hand: what is left out is said, not hidden
+        import sys
+
+        shown = ", ".join(repr(k[:40]) for k in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        print(f"microsession: {path.name} holds {shown}, which this version does not import; left out",
+              file=sys.stderr)
+    return tables
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -151,7 +191,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     tables = read_document(Path(args.path).expanduser())
     path = _db_file(args)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from microsession.store.files import make_folder
+
+    make_folder(path.parent)
     conn = db.connect(path)
     try:
         merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))
@@ -214,7 +256,7 @@ def _hold_instance_lock(folder: Path):
     import fcntl
     import os
 
-    fd = os.open(lock_path(folder, create=True), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(lock_path(folder, create=True), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

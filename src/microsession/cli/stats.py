@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         return _no_data(args)
     try:
+        db.refuse_emptied(path)
+    except db.DatabaseError as exc:
+        raise CliError(str(exc)) from None
+    try:
         conn = open_read_only(path)
     except sqlite3.Error as exc:
         raise CliError(f"cannot read {path}: {exc}") from None

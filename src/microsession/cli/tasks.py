@@ -78,7 +78,9 @@ def _open(args: argparse.Namespace, *, create: bool) -> sqlite3.Connection | Non
     if not path.exists() and not create:
         return None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from microsession.store.files import make_folder
+
+        make_folder(path.parent)
         return db.connect(path)
     except db.DatabaseError as exc:
         raise CliError(str(exc)) from None

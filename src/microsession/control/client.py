@@ -43,9 +43,12 @@ def folder_key(data_folder: str | os.PathLike[str]) -> str:
 
 
 def runtime_dir(create: bool = False) -> Path:
-    """$XDG_RUNTIME_DIR, else the platform's user runtime folder (made 0700 if `create`)."""
+    """$XDG_RUNTIME_DIR if it is a private folder of this user (ours, 0700: what the spec
+    asks), else the platform's user runtime folder, else /tmp/microsession-<uid> (made 0700
+    if `create`). A shared or foreign runtime folder is never used: another user's lock or
+    socket there could stop or fool the app."""
     given = os.environ.get("XDG_RUNTIME_DIR", "")
-    if given and os.path.isabs(given) and os.path.isdir(given):
+    if given and os.path.isabs(given) and _private(given):
         return Path(given)
     import warnings
 
@@ -54,9 +57,21 @@ def runtime_dir(create: bool = False) -> Path:
     with warnings.catch_warnings():  # "XDG_RUNTIME_DIR not set": we know, and cope
         warnings.simplefilter("ignore")
         path = Path(platformdirs.user_runtime_dir("microsession", appauthor=False))
-    if create:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    if given == "" and _private(path.parent):  # e.g. /run/user/<uid> without the variable
+        if create:
+            path.mkdir(mode=0o700, exist_ok=True)
+        return path
+    return private_tmp_dir(create)
+
+
+def _private(folder: str | os.PathLike[str]) -> bool:
+    import stat
+
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
 
 
 def private_tmp_dir(create: bool = False) -> Path:
@@ -126,13 +141,24 @@ def send(data_folder: str | os.PathLike[str], message: dict[str, Any],
 def _exchange_unix(data_folder: str | os.PathLike[str], line: bytes, timeout: float) -> bytes | None:
     import socket
 
+    import time
+
     path = socket_path(data_folder)
+    deadline, pause = time.monotonic() + timeout, 0.005
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
-        try:
-            sock.connect(os.fsencode(path))
-        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
-            return None  # no socket, or a stale one that a crash left behind
+        while True:
+            try:
+                sock.connect(os.fsencode(path))
+                break
+            except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
+                return None  # no socket, or a stale one that a crash left behind
+            except BlockingIOError:  # EAGAIN: the app's backlog is full for now; it is busy, not gone
+                if time.monotonic() + pause > deadline:
+                    raise TimeoutError from None
+                time.sleep(pause)
+                pause = min(0.1, pause * 2)
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
         sock.sendall(line)
         return _read_line(sock.recv)
 

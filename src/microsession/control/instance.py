@@ -15,7 +15,8 @@ from pathlib import Path
 
 from microsession.control.client import IS_WINDOWS, ControlError, lock_path, pipe_name, send, socket_path
 
-MAX_CLIENTS = 8  # the listening backlog, and the app's open connections
+MAX_CLIENTS = 64  # connections the app holds open at once (then the oldest silent one is dropped)
+BACKLOG = 128  # connections the kernel keeps waiting to be accepted
 CLAIM_TIMEOUT_S = 15.0
 
 
@@ -33,7 +34,7 @@ class Claim:
             return
         old_mask = os.umask(0o177)
         try:
-            self.listen_fd = listen_unix(self.path, MAX_CLIENTS)
+            self.listen_fd = listen_unix(self.path, BACKLOG)
         finally:
             os.umask(old_mask)
         os.chmod(self.path, 0o600)
@@ -89,7 +90,7 @@ def claim(folder: Path, timeout: float = CLAIM_TIMEOUT_S) -> Claim | None:
     import time
 
     lock = Path(_windows_lock(folder)) if IS_WINDOWS else lock_path(folder, create=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0), 0o600)
     deadline = time.monotonic() + timeout
     try:
         while not _try_lock(fd):
@@ -144,7 +145,7 @@ def locked_by_another(folder: Path) -> bool:
     """Another process holds the lock for `folder` (probed without keeping it)."""
     path = Path(_windows_lock(folder)) if IS_WINDOWS else lock_path(folder)
     try:
-        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return False
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_LINE = 4096  # bytes of one request or reply, newline included
@@ -18,6 +19,7 @@ COMMANDS = ("start", "pause", "resume", "stop", "skip-break", "show", "quit", "s
 START_TARGETS = ("task", "type", "stack")  # start on one of these instead of minutes
 MIN_MINUTES, MAX_MINUTES = 1, 240
 MAX_TEXT = 200  # characters of a task id, type or stack name
+MAX_FORMAT_WIDTH = 200  # of a field in status --format: '{remaining:>999999999999}' would fill the memory
 
 
 class ProtocolError(ValueError):
@@ -56,10 +58,13 @@ def check_request(message: object) -> dict[str, Any]:
 
 
 def check_minutes(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A number of minutes in range; the range is checked before anything converts it (a
+    4000-digit int overflows a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
         raise ProtocolError("minutes must be a number")
     if not MIN_MINUTES <= value <= MAX_MINUTES:
-        raise ProtocolError(f"minutes must be from {MIN_MINUTES} to {MAX_MINUTES}, got {value:g}")
+        shown = f"{value:g}" if isinstance(value, float) or abs(value) < 10**12 else "a number too large"
+        raise ProtocolError(f"minutes must be from {MIN_MINUTES} to {MAX_MINUTES}, got {shown}")
     return value
 
 
@@ -68,8 +73,13 @@ def ok(status: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"ok": True, "status": status} if status is not None else {"ok": True}
 
 
-def error(message: str) -> dict[str, Any]:
-    return {"ok": False, "error": " ".join(str(message).split())[:300] or "refused"}
+def error(message: str, code: int = 1) -> dict[str, Any]:
+    """A refusal; `code` 2 when the request named something that does not exist (the CLI's
+    exit code for a bad argument), else 1 (it cannot be done now)."""
+    reply = {"ok": False, "error": " ".join(str(message).split())[:300] or "refused"}
+    if code != 1:
+        reply["code"] = code
+    return reply
 
 
 def check_reply(message: object) -> dict[str, Any]:
@@ -78,6 +88,8 @@ def check_reply(message: object) -> dict[str, Any]:
     if not message["ok"] and not isinstance(message.get("error"), str):
         raise ProtocolError("the app's reply is not understood")
     if "status" in message and not isinstance(message["status"], dict):
+        raise ProtocolError("the app's reply is not understood")
+    if message.get("code", 1) not in (1, 2):
         raise ProtocolError("the app's reply is not understood")
     return message
 
@@ -130,9 +142,15 @@ def format_status(fields: dict[str, Any], template: str | None) -> str:
     import string
 
     try:
-        names = [name for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+        parts = [(name, spec or "") for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         raise ProtocolError(f"--format: {exc}") from None
+    names = [name for name, _ in parts]
+    for name, spec in parts:
+        if "{" in spec:
+            raise ProtocolError(f"--format: a field inside a field's format ({{{name[:40]}:{spec[:40]}}}) is not supported")
+        if any(int(n) > MAX_FORMAT_WIDTH for n in re.findall(r"\d+", spec)):
+            raise ProtocolError(f"--format: widths and precisions go up to {MAX_FORMAT_WIDTH} (in {{{name[:40]}:{spec[:40]}}})")
     bad = [n for n in names if n not in fields]
     if bad:
         known = ", ".join("{" + k + "}" for k in fields)

@@ -20,10 +20,12 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from microsession.control import protocol as protocol
 from microsession.control.client import IS_WINDOWS, pipe_name
 from microsession.control.instance import MAX_CLIENTS, Claim, accept_unix, peer_uid
+from microsession.core.errors import NotFound
 from microsession.core.session import Action
 from microsession.trace import trace
 
 CLIENT_TIMEOUT_MS = 2000
+ACCEPTS_PER_WAKE = 256
 REFUSALS = {  # (action, state) -> why not; else by action alone
     (Action.PAUSE, "paused"): "the session is paused already",
     (Action.PAUSE, "break"): "a break cannot be paused (skip it, or stop)",
@@ -67,6 +69,8 @@ def answer(shell: Any, line: bytes) -> tuple[dict[str, Any], bool]:
     cmd = message["cmd"]
     try:
         reply = _do(shell, message)
+    except NotFound as exc:  # no such task, type or stack: a bad argument
+        reply = protocol.error(str(exc), code=2)
     except ValueError as exc:  # the shell's "cannot start now", with its sentence
         reply = protocol.error(str(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not take the app down with it
@@ -122,16 +126,21 @@ class ControlServer(QObject):
             self._drop(client)
 
     def _accept(self) -> None:
-        for _ in range(MAX_CLIENTS):
+        """Take every waiting connection (a bounded number per wake-up, so the timer's own
+        work is never starved). No client blocks another: each is read when its bytes come,
+        and when MAX_CLIENTS are open the one that has been silent longest is dropped."""
+        for _ in range(ACCEPTS_PER_WAKE):
             try:
                 fd = accept_unix(self.claimed.listen_fd)
             except OSError:
                 return
             if fd is None:
                 return
-            if len(self._clients) >= MAX_CLIENTS or peer_uid(fd) not in (None, os.getuid()):
+            if peer_uid(fd) not in (None, os.getuid()):
                 os.close(fd)
                 continue
+            if len(self._clients) >= MAX_CLIENTS:
+                self._drop(next(iter(self._clients.values())))  # dicts keep order: the oldest
             notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             timer = QTimer(self)
             timer.setSingleShot(True)

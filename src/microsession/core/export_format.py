@@ -277,6 +277,16 @@ def check_row(table: Table, raw: Any) -> Row:
     return tuple(values[c.name] for c in table.columns)
 
 
+HEADER_KEYS = ("format", "version", "since", "exported_utc")
+
+
+def unknown_keys(doc: Any) -> list[str]:
+    """Top-level names of a document that are neither the header nor a table of this
+    version (an import leaves them out, and says so)."""
+    known = set(HEADER_KEYS) | {t.name for t in TABLES}
+    return [str(k) for k in doc if k not in known] if isinstance(doc, dict) else []
+
+
 def validate(doc: Any) -> dict[str, list[Row]]:
     """The rows of a parsed export document, per table; ValueError with one line if anything
     in it is not what an export of ours holds (nothing is half accepted)."""

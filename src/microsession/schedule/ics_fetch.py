@@ -30,7 +30,7 @@ def cache_path(folder: Path, key: str) -> Path:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """In the data folder's calendars/ (made user-only), by the export's one atomic writer."""
-    from microsession.store.export import write_file
+    from microsession.store.export import write_atomic as write_file
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_file(path, data)

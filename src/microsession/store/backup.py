@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
 
-from microsession.store import db
+from microsession.store import db, files
 
 BACKUP_DIR = "backups"
 PREFIX = "microsession-"
@@ -93,12 +92,13 @@ def _remove_stale_partials(folder: Path, now_s: float) -> None:
 def copy_database(db_file: Path, target: Path) -> Path:
     """A checked copy of the database at `target` (absent before), made with the backup API
     from one consistent snapshot (the WAL's content included), in rollback-journal mode."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}{PARTIAL_SUFFIX}-{os.getpid()}")
+    files.make_folder(target.parent)
     try:
         src = sqlite3.connect(db_file.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot read {db_file}: {exc}") from None
+    fd, partial = files.temp_beside(target, PARTIAL_SUFFIX.lstrip("."))  # private, made new: no planted link
+    os.close(fd)
     try:
         dst = sqlite3.connect(partial, isolation_level=None)
         try:
@@ -133,6 +133,8 @@ def backup_now(db_file: Path, folder: Path, keep: int, now: datetime, *, daily: 
     then the older ones beyond `keep` removed. BackupError when it cannot be made."""
     if not db_file.is_file():
         raise BackupError(f"there is no data file at {db_file} yet")
+    if db.emptied(db_file):
+        raise BackupError(f"the data file {db_file} is empty (0 bytes): there is nothing to back up")
     local = now.astimezone()
     stem = f"{PREFIX}{local:%Y-%m-%d}" if daily else f"{PREFIX}{local:%Y-%m-%d-%H%M%S}"
     target, n = folder / f"{stem}.sqlite3", 1
@@ -141,7 +143,7 @@ def backup_now(db_file: Path, folder: Path, keep: int, now: datetime, *, daily: 
             raise BackupError(f"{target} exists already")
         n += 1
         target = folder / f"{stem}-{n}.sqlite3"
-    folder.mkdir(parents=True, exist_ok=True)
+    files.make_folder(folder)
     _remove_stale_partials(folder, time.time())
     copy_database(db_file, target)
     prune(folder, keep)
@@ -198,14 +200,11 @@ def restore(db_file: Path, backup_file: Path, now: datetime) -> Path | None:
     when there was none). BackupError (nothing changed) when the backup is not usable."""
     if not backup_file.is_file():
         raise BackupError(f"{backup_file} is not a file")
-    db_file.parent.mkdir(parents=True, exist_ok=True)
-    prepared = db_file.with_name(f".{db_file.name}.restoring-{os.getpid()}")
+    files.make_folder(db_file.parent)
+    prepared = files.temp_copy(backup_file, db_file, "restoring")  # private, made new: never through a link
     try:
-        for suffix in ("-wal", "-shm", "-journal"):  # sidecars a killed restore may have left
-            Path(f"{prepared}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(backup_file, prepared)
         if Path(f"{backup_file}-wal").is_file():  # a file in WAL mode: its last writes are there
-            shutil.copyfile(f"{backup_file}-wal", f"{prepared}-wal")
+            files.copy_new(f"{backup_file}-wal", f"{prepared}-wal")
         try:
             conn = sqlite3.connect(prepared, isolation_level=None)
         except sqlite3.Error as exc:
@@ -224,8 +223,8 @@ def restore(db_file: Path, backup_file: Path, now: datetime) -> Path | None:
         fsync_dir(db_file.parent)
         return aside
     finally:
-        for leftover in (prepared, Path(f"{prepared}-journal"), Path(f"{prepared}-wal"), Path(f"{prepared}-shm")):
-            leftover.unlink(missing_ok=True)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{prepared}{suffix}").unlink(missing_ok=True)
 
 
 def _set_aside(db_file: Path, now: datetime) -> Path:
@@ -252,8 +251,9 @@ def _set_aside(db_file: Path, now: datetime) -> Path:
 
 
 def _copy_durably(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}{PARTIAL_SUFFIX}")
-    shutil.copyfile(src, tmp)
-    fsync_file(tmp)
-    os.replace(tmp, dst)
+    tmp = files.temp_copy(src, dst, PARTIAL_SUFFIX.lstrip("."))
+    try:
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
     fsync_dir(dst.parent)

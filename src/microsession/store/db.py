@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+
+from microsession.store import files
 
 
 class DatabaseError(Exception):
@@ -38,8 +42,35 @@ def latest_version() -> int:
     return migrations()[-1][0]
 
 
-def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite3.Connection:
-    """Open (and create or upgrade) the database at `path`. Raises DatabaseError."""
+def emptied(path: Path) -> bool:
+    """The file is there but holds nothing (0 bytes, no WAL with pages): emptied by someone,
+    never a database we made (we write the first pages right after creating it)."""
+    wal = Path(f"{path}-wal")
+    try:
+        return path.is_file() and path.stat().st_size == 0 and not (wal.is_file() and wal.stat().st_size)
+    except OSError:
+        return False
+
+
+def refuse_emptied(path: Path) -> None:
+    """DatabaseError (one line, what to do) when the data file at `path` was emptied."""
+    if emptied(path):
+        raise DatabaseError(f"the data file {path} is empty (0 bytes): start the app to keep it aside and begin"
+                            " a new one, or bring a backup back with `microsession restore`")
+
+
+def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False) -> sqlite3.Connection:
+    """Open (and create or upgrade) the database at `path`. Raises DatabaseError (an existing
+    file that is empty too, unless `allow_empty`: starting anew in it would hide the loss).
+    A new file is made 0600 (its WAL and SHM files take its mode)."""
+    if not allow_empty:
+        refuse_emptied(path)
+    if migrate and not os.path.lexists(path):
+        try:
+            files.make_folder(path.parent)
+            os.close(files.create_new(path))
+        except OSError:
+            pass  # SQLite says what is wrong, below
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
@@ -51,7 +82,7 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
         # show when a query touches it (at recovery, or on every write, forever).
         check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
-            raise DatabaseError(f"{path} is damaged (it fails SQLite's quick_check)")
+            raise DatabaseError(f"the data file {path} could not be read: it is damaged (it fails SQLite's quick_check)")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         if migrate:
@@ -63,7 +94,7 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0) -> sqlite
         conn.close()
         if _unavailable(exc):
             raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
-        raise DatabaseError(f"{path} is not a usable database ({exc})") from exc
+        raise DatabaseError(f"the data file {path} could not be read: it is damaged or not ours ({exc})") from exc
     except DatabaseError:
         conn.close()
         raise
@@ -109,18 +140,27 @@ def split_sql(script: str) -> list[str]:
     return statements
 
 
-def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
+def open_or_set_aside(path: Path, last_backup: Callable[[], Path | None] = lambda: None
+                      ) -> tuple[sqlite3.Connection, str | None]:
     """Open the database; if it cannot be used, move it aside (never delete) and start anew.
 
-    Returns the connection and, when a file was moved, one sentence for the user.
+    Returns the connection and, when a file was moved, one plain sentence for the user that
+    names the copy kept and `last_backup()`, the newest backup, if there is one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return connect(path), None
-    except DatabaseUnavailable:
-        raise  # a read-only or full folder is no damage: the caller waits for it
-    except DatabaseError as exc:
-        reason = str(exc)
+    files.make_folder(path.parent)
+    files.secure_folder(path.parent)
+    was_empty = emptied(path)
+    if not was_empty:
+        try:
+            return connect(path), None
+        except DatabaseUnavailable:
+            raise  # a read-only or full folder is no damage: the caller waits for it
+        except DatabaseError as exc:
+            newer = "newer Micro-Session" in str(exc)
+        else:
+            newer = False
+    else:
+        newer = False
     from datetime import datetime
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -133,5 +173,13 @@ def open_or_set_aside(path: Path) -> tuple[sqlite3.Connection, str | None]:
         src = Path(str(path) + suffix)
         if src.exists():
             src.replace(Path(str(aside) + suffix))
-    message = f"Your data file could not be used ({reason}); it was kept as {aside.name} and a new one was started."
-    return connect(path), message
+    what = ("Your data file is from a newer Micro-Session" if newer else
+            "Your data file was empty" if was_empty else "Your data file could not be read")
+    message = f"{what}; it was kept as {aside.name} in {path.parent} and a new one was started"
+    backup = last_backup()
+    if backup is not None:
+        when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        message += f"; your last backup is from {when}: quit and run `microsession restore {backup}` to bring it back"
+    else:
+        message += "; there is no backup to bring back"
+    return connect(path), message + "."

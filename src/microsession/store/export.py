@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from microsession.core import export_format as fmt
 from microsession.core.export_format import BY_NAME, TABLES, Row
-from microsession.store import db
-from microsession.store.backup import fsync_dir, fsync_file
+from microsession.store import db, files
+from microsession.store.backup import fsync_dir
 from microsession.store.stacks import SEEDED_KEY
 
 MIN_SCHEMA = 2  # the first schema with every table of format version 1
@@ -42,6 +43,7 @@ class ImportRefused(Exception):
 
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The data file for reading only: no upgrade, no write, and a schema we can export."""
+    db.refuse_emptied(path)
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0, isolation_level=None)
     try:
         version = db.check_version(conn)
@@ -186,30 +188,94 @@ def _csv(lines: Iterable[Sequence[str]]) -> str:
 
 # --- files, written whole or not at all ----------------------------------------------------------
 
+class TargetRefused(Exception):
+    """One line for the user: the export's target is not one to write over; nothing was written."""
+
+
 def _check_parent(path: Path) -> None:
     if not path.parent.is_dir():
         raise FileNotFoundError(2, "no such folder", str(path.parent))
 
 
-def _temp_name(path: Path, what: str) -> Path:
-    return path.with_name(f".{path.name}.{what}-{os.getpid()}")
-
-
-def write_file(path: Path, data: bytes | Iterable[str]) -> None:
-    """`data` (bytes, or text in pieces written as UTF-8) at `path` via a synced temporary file
-    and one rename (an old file is replaced)."""
-    if path.is_dir():
-        raise IsADirectoryError(21, "is a folder, not a file", str(path))
-    _check_parent(path)
-    tmp = _temp_name(path, "tmp")
+def _is_export_file(path: Path) -> bool:
+    """An empty file, or one an export wrote (JSON with our header, or a zip with meta.csv)."""
     try:
-        with open(tmp, "wb") as f:
-            if isinstance(data, bytes):
-                f.write(data)
-            else:
-                for piece in data:
-                    f.write(piece.encode("utf-8"))
-            f.flush()
+        with open(path, "rb") as f:
+            head = f.read(200)
+        if not head:
+            return True
+        if head.startswith(b"PK"):
+            with zipfile.ZipFile(path) as zf:
+                return "meta.csv" in zf.namelist()
+        if head.startswith(b"BEGIN:VCALENDAR"):  # export --ics (store/ics_export.py's PRODID)
+            return b"-//Micro-Session//focus sessions//EN" in head
+        return head.startswith(b"{") and f'"format": "{fmt.FORMAT}"'.encode() in head
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_target(path: Path, force: bool = False) -> tuple[bool, Path]:
+    """Where an export may go: (False, path) to replace the file there whole (absent, a
+    previous export, or any regular file with `force`); (True, path) to write into it in
+    place (a FIFO or a device, with `force`). With `force` a link is followed (the file it
+    leads to is the one written). TargetRefused otherwise: nothing is written."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False, path
+    if stat.S_ISLNK(st.st_mode):
+        if not force:
+            raise TargetRefused(f"{path} is a symbolic link: give the file itself, or --force to write where it points")
+        return check_target(Path(os.path.realpath(path)), force)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    if stat.S_ISREG(st.st_mode):
+        if force or _is_export_file(path):
+            return False, path
+        raise TargetRefused(f"{path} exists and is not an export: choose another name, or --force to replace it")
+    what = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    if not force:
+        raise TargetRefused(f"{path} is {what}, not a file: use --out - for standard output, or --force to write into it")
+    return True, path
+
+
+def _pieces(data: bytes | Iterable[str]) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        yield data
+    else:
+        for piece in data:
+            yield piece.encode("utf-8")
+
+
+def write_stream(out, data: bytes | Iterable[str]) -> None:
+    """`data` into an open binary stream (standard output, a FIFO), as it comes."""
+    for piece in _pieces(data):
+        out.write(piece)
+    out.flush()
+
+
+def write_file(path: Path, data: bytes | Iterable[str], force: bool = False) -> None:
+    """`data` (bytes, or text in pieces written as UTF-8) at `path` via a synced temporary file
+    (private, made new) and one rename; see check_target() for what may be there before."""
+    into, path = check_target(path, force)
+    if into:  # a FIFO or a device the user chose with --force
+        with open(path, "wb", buffering=0) as f:
+            write_stream(f, data)
+        return
+    write_atomic(path, data)
+
+
+def write_atomic(path: Path, data: bytes | Iterable[str]) -> None:
+    """Replace the app's own file at `path` whole (a calendar cache, a sync journal) via a
+    synced, private temporary file made new and one rename; no check of what was there."""
+    _check_parent(path)
+    fd, tmp = files.temp_beside(path, "tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write_stream(f, data)
             os.fsync(f.fileno())
         os.replace(tmp, path)
         fsync_dir(path.parent)
@@ -225,7 +291,7 @@ def zip_bytes(files: Mapping[str, str]) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
             zf.writestr(info, text.encode("utf-8"))
     return buf.getvalue()
 
@@ -235,24 +301,26 @@ def _is_export_folder(path: Path) -> bool:
     return any(e.name == "meta.csv" for e in entries) and all(e.is_file() and e.suffix == ".csv" for e in entries)
 
 
-def write_folder(path: Path, files: Mapping[str, str]) -> None:
+def write_folder(path: Path, contents: Mapping[str, str]) -> None:
     """The files in a folder at `path`, which appears whole: written in a temporary folder,
     synced, then renamed. An earlier export folder there is replaced; any other folder is not."""
-    if path.exists() and not (path.is_dir() and _is_export_folder(path)):
+    if os.path.lexists(path) and (path.is_symlink() or not (path.is_dir() and _is_export_folder(path))):
         raise FileExistsError(17, "exists and is not an export folder; choose another place", str(path))
     _check_parent(path)
-    tmp, old = _temp_name(path, "tmp"), _temp_name(path, "old")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp, old = files.temp_dir_beside(path, "tmp"), None  # private (0700), made new
     try:
-        tmp.mkdir()
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-            fsync_file(tmp / name)
+        for name, text in contents.items():
+            with os.fdopen(files.create_new(tmp / name), "wb") as f:
+                f.write(text.encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
         fsync_dir(tmp)
         if path.exists():
-            os.replace(path, old)
+            old = files.temp_dir_beside(path, "old")
+            os.replace(path, old)  # over the empty folder just made
         os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

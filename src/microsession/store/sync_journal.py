@@ -194,7 +194,7 @@ def claim(conn: sqlite3.Connection, sync_folder: Path, name: str) -> str | None:
     """Write this device's device.json; if the folder says another data file writes under this
     device's id (the data file was copied to another computer), this one takes a new id and
     sends all its rows again under it. One sentence when that happened."""
-    from microsession.store.export import write_file
+    from microsession.store.export import write_atomic as write_file
 
     st = state(conn)
     mark = machine_mark(Path(conn.execute("PRAGMA database_list").fetchone()[2]))
@@ -233,7 +233,7 @@ def export(conn: sqlite3.Connection, sync_folder: Path, *, wall_ms: int | None =
     """Write every row changed here since the last export to this device's journal; the number
     of changes written. OSError when the folder cannot be written (nothing is lost: the rows
     stay marked changed). Call claim() first."""
-    from microsession.store.export import write_file
+    from microsession.store.export import write_atomic as write_file
 
     wall_ms = now_ms() if wall_ms is None else wall_ms
     st = state(conn)

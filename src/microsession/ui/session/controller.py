@@ -105,7 +105,10 @@ class Controller(QObject):
         self.stop_stack()
         run = self.run = StackRun(stack, new_id())
         started = self.clock.now_utc()
-        self.journal.write(lambda c: stack_runs.insert(c, run.run_id, stack, started))
+        from microsession.journal_ops import run_insert_record
+
+        self.journal.write(lambda c: stack_runs.insert(c, run.run_id, stack, started),
+                           run_insert_record(run.run_id, stack, started))
         trace("stack_started", run_id=run.run_id, name=stack.name, steps=len(stack.steps))
         self._apply(lambda: self._start_step(run.next_action()))
 
@@ -143,7 +146,8 @@ class Controller(QObject):
         from microsession.store import tasks as task_store
 
         at, interruption_id = self.clock.now_utc(), new_id()
-        self.journal.write(lambda c: task_store.record_interruption(c, info.id, at, interruption_id))
+        self.journal.write(lambda c: task_store.record_interruption(c, info.id, at, interruption_id),
+                           {"op": "interruption", "session_id": info.id, "at": at.isoformat(), "id": interruption_id})
         self.interrupted.add(info.id)
         trace("interrupted", id=info.id)
         if self.engine.can(Action.PAUSE):
@@ -168,7 +172,8 @@ class Controller(QObject):
         if done_task_ids:
             from microsession.store import tasks as task_store
 
-            self.journal.write(lambda c: task_store.set_done(c, done_task_ids, now))
+            self.journal.write(lambda c: task_store.set_done(c, done_task_ids, now),
+                               {"op": "tasks_done", "ids": list(done_task_ids), "at": now.isoformat()})
         trace("log_saved", session_id=session_id, done=len(done_task_ids))
 
     def set_settings(self, settings: Settings) -> None:
@@ -300,7 +305,8 @@ class Controller(QObject):
 
         outcome = "stopped" if run.stopped or not run.finished else "completed"
         ended = self.clock.now_utc()
-        self.journal.write(lambda c: stack_runs.complete(c, run.run_id, outcome, ended))
+        self.journal.write(lambda c: stack_runs.complete(c, run.run_id, outcome, ended),
+                           {"op": "stack_run_complete", "run_id": run.run_id, "outcome": outcome, "ended_utc": ended.isoformat()})
         trace("stack_ended", run_id=run.run_id, outcome=outcome, position=run.position)
         self.stack_finished.emit(run.stack, outcome == "completed")
         self.changed.emit()

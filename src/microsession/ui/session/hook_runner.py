@@ -175,7 +175,11 @@ class HookRunner(QObject):
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             if self.log_path.exists() and self.log_path.stat().st_size > LOG_MAX_BYTES:
                 os.replace(self.log_path, self.log_path.with_name(self.log_path.name + ".1"))
-            with open(self.log_path, "a", encoding="utf-8") as f:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(self.log_path, flags, 0o600)
+            with open(fd, "a", encoding="utf-8") as f:  # the user's only, never through a planted link
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, 0o600)
                 f.writelines(lines)
         except OSError:
             pass

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from microsession.core.errors import NotFound
 from microsession.core.events import SessionInfo, Tags
 from microsession.core.format import KIND_LABELS, kind_for_minutes
 from microsession.core.session import Action
@@ -78,7 +79,7 @@ class Starts(QObject):
             raise ValueError("your tasks cannot be read right now")
         slug = task_store.resolve_type(self.conn, task_type)
         if slug is None:
-            raise ValueError(f"no task type {task_type!r}")
+            raise NotFound(f"no task type {task_type!r}")
         labels = {t.slug: t.label for t in task_store.list_types(self.conn)}
         batch = batch_for(task_store.open_of_type(self.conn, slug), slug, labels.get(slug, ""))
         minutes = minutes or self.c.settings.default_minutes
@@ -89,7 +90,7 @@ class Starts(QObject):
     def start_stack(self, name: str) -> None:
         stack = next((s for s in self.stacks() if s.name.casefold() == name.strip().casefold()), None)
         if stack is None:
-            raise ValueError(f"no stack named {name!r}")
+            raise NotFound(f"no stack named {name!r}")
         self._check(stack.steps[0].minutes)
         self.c.start_stack(stack)
         self._show_ring()
@@ -117,9 +118,9 @@ class Starts(QObject):
             raise ValueError("your tasks cannot be read right now")
         found = [t for t in task_store.find(self.conn, task_id) if t.is_open]
         if not found:
-            raise ValueError(f"no open task {task_id!r}")
+            raise NotFound(f"no open task {task_id!r}")
         if len(found) > 1:
-            raise ValueError(f"{task_id!r} names {len(found)} tasks; give more of the id")
+            raise NotFound(f"{task_id!r} names {len(found)} tasks; give more of the id")
         return found[0]
 
     # --- the preparation card -------------------------------------------------------------
