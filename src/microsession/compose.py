@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from microsession.core.clock import Clock, ScaledClock, SystemClock
+from microsession.core.dnd_plan import RECORD_NAME
 from microsession.core.events import Ended, Outcome
 from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.recovery import recover
@@ -137,8 +138,12 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     controller.run = run
     shell = Shell(app, controller, conn, tray_icon)
     shell_ref.append(shell)
+    shell.hooks.folder = folder
+    if (folder / RECORD_NAME).exists():  # do not disturb left on by a crash: put it back
+        shell.dnd.restore_leftover()
     shell.show()
     controller.wake()  # arm the timer for a resumed session
+    shell.sync_dnd()  # a resumed focus session: do not disturb again (if the setting asks)
     for note in notes:
         shell.tell(note)
     backup = None
@@ -148,7 +153,6 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         backup.failed.connect(lambda message: None if journal.pending else shell.tell(message))
         backup.done.connect(lambda path: trace("backup_made", path=path))
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
-    shell.hooks.folder = folder
     QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
     trace("ready")
     return Running(shell, journal, conn)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from pathlib import Path
 
+import fake_services
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -27,46 +27,14 @@ class RecordingTray(QSystemTrayIcon):
         self.messages.append((title, msg))
 
 
-class FakeService(threading.Thread):
+class FakeService(fake_services.FakeService):
     """Owns org.freedesktop.Notifications on a private bus, answers, and records Notify calls."""
 
     def __init__(self, address: str, capabilities: list[str]) -> None:
-        from jeepney import message_bus
-        from jeepney.io.blocking import open_dbus_connection
-
-        super().__init__(daemon=True)
-        self.conn = open_dbus_connection(bus=address)
-        reply = self.conn.send_and_get_reply(
-            message_bus.RequestName("org.freedesktop.Notifications"), timeout=5
-        )
-        assert reply.body == (1,)  # primary owner
-        self.capabilities = capabilities
-        self.calls: list[tuple[str, tuple]] = []
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        from jeepney import HeaderFields, MessageType, new_method_return
-
-        while not self._halt.is_set():
-            try:
-                msg = self.conn.receive(timeout=0.05)
-            except TimeoutError:
-                continue
-            if msg.header.message_type is not MessageType.method_call:
-                continue
-            member = msg.header.fields.get(HeaderFields.member)
-            if member == "GetCapabilities":
-                self.conn.send(new_method_return(msg, "as", (self.capabilities,)))
-            elif member == "Notify":
-                self.calls.append((msg.header.fields[HeaderFields.signature], msg.body))
-                self.conn.send(new_method_return(msg, "u", (7,)))
-            else:
-                self.conn.send(new_method_return(msg))
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(5)
-        self.conn.close()
+        super().__init__(address, "org.freedesktop.Notifications", {
+            "GetCapabilities": ("as", lambda body: (capabilities,)),
+            "Notify": ("u", lambda body: (7,)),
+            "CloseNotification": (None, lambda body: ())})
 
 
 def tray_backend() -> str:
@@ -256,7 +224,7 @@ def test_wire_format_and_markup_escaping(private_bus: str, qtbot) -> None:
         n.shutdown()
     finally:
         service.stop()
-    (sig1, body1), (sig2, body2) = service.calls
+    (sig1, body1), (sig2, body2) = service.notifies
     assert sig1 == sig2 == "susssasa{sv}i"
     app, replaces, icon, summary, body, actions, hints, expire = body1
     assert (app, replaces, summary, body) == ("Micro-Session", 0, "Session done", "Time for a break.")
@@ -292,7 +260,7 @@ def test_a_restarted_service_is_used_again(private_bus: str, qtbot, monkeypatch)
         with qtbot.waitSignal(n.delivered, timeout=10000):
             n.notify("Back", "three", ACTIONS)
         assert n.backend == "freedesktop"
-        assert [body[3] for _sig, body in service.calls] == ["Back"]
+        assert [body[3] for _sig, body in service.notifies] == ["Back"]
     finally:
         n.shutdown()
         service.stop()
@@ -308,7 +276,7 @@ def test_no_buttons_for_a_server_without_actions_and_sound_when_asked(private_bu
     finally:
         n.shutdown()
         service.stop()
-    [(_sig, body)] = service.calls
+    [(_sig, body)] = service.notifies
     assert body[5] == []
     assert body[6]["sound-name"] == ("s", "complete") and "suppress-sound" not in body[6]
 

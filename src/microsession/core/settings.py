@@ -112,6 +112,9 @@ SPECS: dict[str, Spec] = {
     "hook_session_end": Spec("", text_check=check_command),
     "hook_break_end": Spec("", text_check=check_command),
     "hook_timeout_s": Spec(10, 1, 300),
+    # do not disturb and time away (#12)
+    "dnd_while_focusing": Spec(False),  # hold other apps' notifications during focus
+    "away_ask_minutes": Spec(5, 0, 240),  # away longer than this mid-session: ask (0: never)
 }
 
 
@@ -147,6 +150,8 @@ class Settings:
     hook_session_end: str = SPECS["hook_session_end"].default
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
+    dnd_while_focusing: bool = SPECS["dnd_while_focusing"].default
+    away_ask_minutes: int = SPECS["away_ask_minutes"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

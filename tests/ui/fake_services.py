@@ -1,0 +1,77 @@
+"""Small fake D-Bus services for tests: a thread that owns a name on a private bus and
+answers method calls from a table of handlers (member -> (signature, handler(body) -> tuple)),
+and can emit signals. Calls are recorded in order."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+class FakeService(threading.Thread):
+    def __init__(self, address: str, name: str,
+                 methods: dict[str, tuple[str | None, Callable[[tuple], tuple]]]) -> None:
+        from jeepney import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        super().__init__(daemon=True)
+        self.conn = open_dbus_connection(bus=address)
+        reply = self.conn.send_and_get_reply(message_bus.RequestName(name), timeout=5)
+        assert reply.body == (1,), f"could not own {name}"
+        self.methods = methods
+        self.calls: list[tuple[str, tuple]] = []  # (member, body)
+        self.notifies: list[tuple[str, tuple]] = []  # (signature, body) of each Notify
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        from jeepney import HeaderFields, MessageType, new_error, new_method_return
+
+        while not self._halt.is_set():
+            try:
+                msg = self.conn.receive(timeout=0.05)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if msg.header.message_type is not MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member == "Get":  # org.freedesktop.DBus.Properties.Get(interface, name)
+                member = f"Get:{msg.body[1]}"
+            self.calls.append((member, msg.body))
+            if member == "Notify":
+                self.notifies.append((msg.header.fields.get(HeaderFields.signature), msg.body))
+            handler = self.methods.get(member)
+            with self._lock:
+                if handler is None:
+                    self.conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (member,)))
+                else:
+                    signature, fn = handler
+                    out = fn(msg.body)
+                    self.conn.send(new_method_return(msg, signature, out) if signature else new_method_return(msg))
+
+    def emit(self, path: str, interface: str, member: str, signature: str | None = None, body: tuple = ()) -> None:
+        from jeepney import DBusAddress, new_signal
+
+        with self._lock:
+            self.conn.send(new_signal(DBusAddress(path, interface=interface), member, signature, body))
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+        self.conn.close()
+
+
+def notification_server(address: str, server_name: str, extra: dict | None = None) -> FakeService:
+    """org.freedesktop.Notifications that says it is `server_name` and accepts Notify."""
+    methods = {
+        "GetServerInformation": ("ssss", lambda body: (server_name, "test", "1.0", "1.2")),
+        "GetCapabilities": ("as", lambda body: (["actions", "body"],)),
+        "Notify": ("u", lambda body: (7,)),
+        "CloseNotification": (None, lambda body: ()),
+        **(extra or {}),
+    }
+    service = FakeService(address, "org.freedesktop.Notifications", methods)
+    service.start()
+    return service
