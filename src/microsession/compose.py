@@ -144,6 +144,8 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     shell.show()
     controller.wake()  # arm the timer for a resumed session
     shell.sync_dnd()  # a resumed focus session: do not disturb again (if the setting asks)
+    if engine.current is not None:
+        shell.watch_away(engine.current)
     for note in notes:
         shell.tell(note)
     backup = None

@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 
 from fake_services import notification_server
-from microsession.core.clock import FakeClock
 from microsession.core.dnd_plan import RECORD_NAME, Record
-from microsession.core.session import Engine, State
+from microsession.core.session import State
 from microsession.core.settings import Settings
-from microsession.journal import Journal
-from microsession.store import db
-from microsession.ui.session.controller import Controller
 from microsession.ui.shell import Shell
+from shell_kit import build_shell, close_shell
 
 
 def in_ci() -> bool:
@@ -40,25 +37,12 @@ def make_shell(qapp, tmp_path):
     made = []
 
     def make(**settings) -> Shell:
-        conn = db.connect(tmp_path / "m.sqlite3")
-        clock = FakeClock()
-        settings = {"dnd_while_focusing": True, "chime": False, **settings}
-        controller = Controller(Engine(clock), Journal(conn), clock, Settings(**settings))
-        shell = Shell(qapp, controller, conn)
-        shell.hooks.folder = tmp_path
-        made.append((shell, conn))
-        return shell
+        made.append(build_shell(qapp, tmp_path, **{"dnd_while_focusing": True, "chime": False, **settings}))
+        return made[-1]
 
     yield make
-    for shell, conn in made:
-        shell.popup.hide()
-        if shell._ring is not None:
-            shell._ring.hide()
-        if shell._dnd is not None:
-            shell._dnd.want(False)
-        if shell._notifier is not None:
-            shell._notifier.shutdown()
-        conn.close()
+    for shell in made:
+        close_shell(shell)
 
 
 def finish(shell: Shell) -> None:

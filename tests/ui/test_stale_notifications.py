@@ -6,13 +6,9 @@ from __future__ import annotations
 import pytest
 
 from fake_services import notification_server
-from microsession.core.clock import FakeClock
-from microsession.core.session import Engine, State
-from microsession.core.settings import Settings
-from microsession.journal import Journal
-from microsession.store import db
-from microsession.ui.session.controller import Controller
+from microsession.core.session import State
 from microsession.ui.shell import Shell
+from shell_kit import build_shell, close_shell
 
 
 @pytest.fixture
@@ -24,15 +20,9 @@ def server(private_bus):
 
 @pytest.fixture
 def shell(qapp, tmp_path, server):
-    conn = db.connect(tmp_path / "m.sqlite3")
-    clock = FakeClock()
-    s = Shell(qapp, Controller(Engine(clock), Journal(conn), clock, Settings(chime=False)), conn)
+    s = build_shell(qapp, tmp_path, chime=False)
     yield s
-    s.popup.hide()
-    if s._ring is not None:
-        s._ring.hide()
-    s.notifier.shutdown()
-    conn.close()
+    close_shell(s)
 
 
 def summaries(server) -> list[str]:

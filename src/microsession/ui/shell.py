@@ -56,7 +56,7 @@ class Shell(QObject, Voice):
         self.triggers = TriggerGlue(self)
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
-            status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
+            status_lines=self.habit.status_lines, suggestion=lambda: self.away_picks() + self.triggers.menu_picks(),
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
             stacks=lambda: self._picks("stacks"), windows=self._window_picks)
         self._shell_actions = shell_actions
@@ -69,11 +69,13 @@ class Shell(QObject, Voice):
         self._chime = None
         self._told_silent = False
         self._dnd = None
+        self._away = None  # the away watcher, from the first focus session on
         self._valid = None  # the timer notification's moment (Voice.announce)
         self._server_sound = False
         self.moments = Moments(controller)
         controller.changed.connect(self.drop_stale)
         controller.changed.connect(self.sync_dnd)
+        controller.started.connect(self.watch_away)
         controller.refreshed.connect(self.render_ring)
         controller.changed.connect(self.render_ring)
         controller.focus_ended.connect(self.on_focus_ended)

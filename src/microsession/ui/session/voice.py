@@ -111,6 +111,16 @@ class Voice:
         if on or self._dnd is not None:
             self.dnd.want(on)
 
+    def watch_away(self, info) -> None:
+        """From the first focus session on: notice time away (screen locked, asleep)."""
+        if self._away is None and info.kind.is_focus and self.c.settings.away_ask_minutes > 0:
+            from microsession.ui.session.away import AwayWatch
+
+            self._away = AwayWatch(self)
+
+    def away_picks(self) -> list:
+        return self._away.menu_picks() if self._away is not None else []
+
     def chime(self) -> None:
         s = self.c.settings
         local_hour = self.c.clock.now_utc().astimezone().hour
@@ -163,6 +173,8 @@ class Voice:
             self.triggers.answer(key)
         elif key == "review":
             self.open_window("review")
+        elif key.startswith("away_") and self._away is not None:
+            self._away.answer(key)
 
     def remind_review(self) -> None:
         self.offer("Weekly review", "Your week in a minute: sessions, focus, and what works for you.",
