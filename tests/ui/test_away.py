@@ -48,6 +48,8 @@ def start(shell: Shell, qtbot, sources: int = 2) -> str:
 
 @pytest.mark.parametrize("answer, focused", [("focus", 900.0), ("break", 300.0), ("drop", 0.0)])
 def test_locked_for_10_minutes_of_a_running_session(shell, logind, qtbot, answer, focused):
+    shell.show()  # offscreen has no tray: the ring is the main window, with its hint line
+    hint = shell.ring._hint
     sid = start(shell, qtbot)
     shell.c.clock.advance(300)
     login1_lock(logind, True)
@@ -57,7 +59,9 @@ def test_locked_for_10_minutes_of_a_running_session(shell, logind, qtbot, answer
     qtbot.waitUntil(lambda: shell._away.pending is not None, timeout=10000)
     assert shell._away.pending.question() == "Away 10 min — count it as a break, keep it as focus, or drop the session?"
     assert [text for text, _ in shell.away_picks()][0] == "Away 10 min: count as break"
+    assert shell.ring._hint == "Away 10 min — right-click"
     shell.on_notice_action(f"away_{answer}")
+    assert shell.ring._hint == hint and shell.away_picks() == []
     if answer != "drop":
         assert shell.c.engine.state is State.RUNNING
         shell.c.stop()  # right after: the focus so far is what the answer made of it

@@ -32,6 +32,10 @@ class Away:
     def question(self) -> str:
         return f"Away {self.minutes} min — count it as a break, keep it as focus, or drop the session?"
 
+    def ring_text(self) -> str:
+        """The ring's one line (180 px): its menu (right-click) holds the three answers."""
+        return f"Away {self.minutes} min — right-click"
+
 
 def overlap(since_utc: datetime, back_utc: datetime, ended_utc: datetime | None) -> float:
     """Seconds of the time away that fell inside the session (it may have ended meanwhile)."""

@@ -67,7 +67,7 @@ class AwayWatch(QObject):
         ring = self.shell._ring
         if ring is not None:
             self._hint_before = getattr(ring, "_hint", "")
-            ring.set_hint(away.question())
+            ring.set_hint(away.ring_text())
 
     def menu_picks(self) -> list[tuple[str, object]]:
         if self.pending is None:
