@@ -109,6 +109,7 @@ class Running:
         self.shell, self.journal, self.conn = shell, journal, conn
 
     def close(self) -> None:
+        self.shell.release_dnd()  # also after SIGTERM, which quits the loop without Shell.quit
         self.journal.retry()
         if self.conn is not None:
             self.conn.close()

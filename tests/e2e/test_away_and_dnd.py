@@ -52,6 +52,20 @@ def test_dunst_paused_while_focusing_and_our_end_gets_through(desktop: Desktop, 
     assert app.quit() == 0
 
 
+def test_sigterm_mid_session_gives_notifications_back(desktop: Desktop, tmp_path: Path) -> None:
+    """A logout (SIGTERM) during a focus session: dunst unpaused on the way out."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with contextlib.closing(db.connect(data / "microsession.sqlite3")) as conn:
+        settings_store.save(conn, "dnd_while_focusing", True)
+    app = RunningApp(desktop, tmp_path, scale=1, data=data)
+    assert app.control("start", "25").returncode == 0
+    app.wait("dnd_on", backend="dunst")
+    assert app.quit() == 0  # SIGTERM
+    assert desktop._run(["dunstctl", "is-paused"]).stdout.strip() == "false"
+    assert not (data / "dnd-restore.json").exists()
+
+
 def test_locked_mid_session_counted_as_a_break(desktop: Desktop, tmp_path: Path) -> None:
     bus, address = start_bus(tmp_path / "system-bus")
     logind = fake_logind(address)

@@ -259,8 +259,7 @@ class Shell(QObject, Voice):
                 notifier.shutdown()
         if self._chime is not None:
             self._chime.close()
-        if self._dnd is not None:
-            self._dnd.want(False)  # the desktop as it was
+        self.release_dnd()
         self.app.quit()
 
     # --- the rhythm ------------------------------------------------------------------

@@ -121,6 +121,11 @@ class Voice:
     def away_picks(self) -> list:
         return self._away.menu_picks() if self._away is not None else []
 
+    def release_dnd(self) -> None:
+        """Quitting (menu, `quit`, SIGTERM): the desktop as it was."""
+        if self._dnd is not None:
+            self._dnd.want(False)
+
     def chime(self) -> None:
         s = self.c.settings
         local_hour = self.c.clock.now_utc().astimezone().hour
