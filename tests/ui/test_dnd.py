@@ -196,3 +196,32 @@ def test_no_backend_is_told_once(private_bus, make_shell, monkeypatch):
     shell.c.stop()
     shell.c.start(25)
     assert told == ["Do not disturb is not available on this desktop (GNOME, KDE, dunst, mako, swaync)."]
+
+
+BROKEN_DUNSTCTL = """#!/bin/sh
+echo "$*" >> "{dir}/dunstctl.log"
+case "$1" in is-paused) echo false ;; *) echo "cannot connect" >&2; exit 1 ;; esac
+"""
+
+
+def test_a_failing_tool_is_told_once_and_changes_nothing(private_bus, make_shell, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dunstctl").write_text(BROKEN_DUNSTCTL.format(dir=tmp_path))
+    (bin_dir / "dunstctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    server = notification_server(private_bus, "dunst")
+    try:
+        shell = make_shell()
+        told = []
+        shell.tell = told.append
+        shell.c.start(25)
+        shell.c.stop()
+        shell.c.start(25)
+        assert len(told) == 1 and told[0].startswith("Do not disturb could not be switched (dunstctl set-paused failed")
+        # putting back failed as well: the record stays, for the next start to try again
+        assert record(tmp_path) == Record("dunst", "false")
+        assert not shell.dnd.on and not shell.dnd.desktop_quiet()  # the chime is not held by it
+        assert (tmp_path / "dunstctl.log").read_text().count("set-paused") == 2  # on, put back; not again
+    finally:
+        server.stop()

@@ -270,8 +270,16 @@ class DoNotDisturb:
         if backend.quiet(before):
             return  # already quiet by the user's choice: leave it, and leave it after
         self._write(Record(backend.name, before))  # first the record, then the change
+        try:
+            backend.turn_on()
+        except BackendError:
+            try:  # it may have half-happened (a tool that timed out): put back what was
+                backend.restore(before)
+                self._forget()
+            except BackendError:
+                pass  # the record stays: the next start tries again
+            raise
         self.on = True
-        backend.turn_on()
         trace("dnd_on", backend=backend.name, before=before)
 
     def _put_back(self) -> None:
