@@ -122,3 +122,21 @@ def test_screensaver_on_the_session_bus_without_logind(shell, private_bus, syste
         assert tuple(row(shell, sid))[2:] == (480.0, None)  # known, not answered: kept as focus
     finally:
         saver.stop()
+
+
+def test_the_question_gets_through_do_not_disturb(desktop, logind, qapp, tmp_path, qtbot):
+    shell = build_shell(qapp, tmp_path, chime=False, dnd_while_focusing=True)
+    try:
+        shell.c.start(25)
+        assert desktop.dunstctl("is-paused") == "true"
+        login1_lock(logind, True)
+        qtbot.waitUntil(lambda: shell._away.away, timeout=10000)
+        shell.c.clock.advance(600)
+        login1_lock(logind, False)
+        qtbot.waitUntil(lambda: shell._away.pending is not None, timeout=10000)
+        assert desktop.dunstctl("is-paused") == "false"  # so that the question shows
+        qtbot.waitUntil(lambda: desktop.displayed() == 1, timeout=10000)
+        shell.on_notice_action("away_focus")
+        assert desktop.dunstctl("is-paused") == "true"  # focusing again
+    finally:
+        close_shell(shell)

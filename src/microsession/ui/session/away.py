@@ -63,6 +63,7 @@ class AwayWatch(QObject):
         self.pending = away = Away(session_id, since, seconds)
         self.c.journal.write(lambda conn: away_store.note(conn, session_id, seconds))
         trace("away_asked", id=session_id, away_s=round(seconds, 3))
+        self.shell.sync_dnd()  # do not disturb off while we ask
         self.shell.offer("Welcome back", away.question(), list(CHOICES))
         ring = self.shell._ring
         if ring is not None:
@@ -107,3 +108,4 @@ class AwayWatch(QObject):
         ring = self.shell._ring
         if ring is not None:
             ring.set_hint(self._hint_before)
+        self.shell.sync_dnd()

@@ -107,7 +107,8 @@ class Voice:
         """Do not disturb on while a focus session runs (if the setting asks), off otherwise."""
         e = self.c.engine
         on = (self.c.settings.dnd_while_focusing and e.state is State.RUNNING
-              and e.current is not None and e.current.kind.is_focus)
+              and e.current is not None and e.current.kind.is_focus
+              and (self._away is None or self._away.pending is None))  # our question must get through
         if on or self._dnd is not None:
             self.dnd.want(on)
 
