@@ -157,5 +157,5 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         backup.done.connect(lambda path: trace("backup_made", path=path))
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
     QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
-    trace("ready")
+    trace("ready", platform=app.platformName())
     return Running(shell, journal, conn)
