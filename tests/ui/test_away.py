@@ -4,6 +4,8 @@ clock; each answer gives the right focus seconds in the SQLite file."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fake_services import FakeService, fake_logind, login1_lock, login1_sleep, start_bus
@@ -55,6 +57,7 @@ def test_locked_for_10_minutes_of_a_running_session(shell, logind, qtbot, answer
     login1_lock(logind, True)
     qtbot.waitUntil(lambda: shell._away.away, timeout=10000)
     shell.c.clock.advance(600)
+    shell.c.clock.set_wall(shell.c.clock.now_utc() - timedelta(hours=1))  # the wall clock set back meanwhile
     login1_lock(logind, False)
     qtbot.waitUntil(lambda: shell._away.pending is not None, timeout=10000)
     assert shell._away.pending.question() == "Away 10 min — count it as a break, keep it as focus, or drop the session?"
@@ -79,6 +82,7 @@ def test_asleep_past_the_deadline(shell, logind, qtbot, answer, focused, outcome
     login1_sleep(logind, True)
     qtbot.waitUntil(lambda: shell._away.away, timeout=10000)
     shell.c.clock.advance(2400)  # 40 min asleep; the session's deadline passed after 20
+    shell.c.clock.set_wall(shell.c.clock.now_utc() + timedelta(hours=1))  # and NTP moved the wall clock on waking
     login1_sleep(logind, False)
     qtbot.waitUntil(lambda: shell._away.pending is not None, timeout=10000)
     assert shell.c.engine.state is State.FINISHED  # ended at its deadline, before asking

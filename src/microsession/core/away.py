@@ -11,7 +11,6 @@ focus time, as stopped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 ANSWERS = ("break", "focus", "drop")
 CHOICES = (("away_break", "Count as break"), ("away_focus", "Keep as focus"), ("away_drop", "Drop session"))
@@ -19,10 +18,9 @@ CHOICES = (("away_break", "Count as break"), ("away_focus", "Keep as focus"), ("
 
 @dataclass(frozen=True)
 class Away:
-    """Time away from a focus session: from `since_utc` for `seconds` (the part inside the session)."""
+    """Time away from a focus session: `seconds` of it inside the session."""
 
     session_id: str
-    since_utc: datetime
     seconds: float
 
     @property
@@ -37,10 +35,11 @@ class Away:
         return f"Away {self.minutes} min — right-click"
 
 
-def overlap(since_utc: datetime, back_utc: datetime, ended_utc: datetime | None) -> float:
-    """Seconds of the time away that fell inside the session (it may have ended meanwhile)."""
-    until = min(back_utc, ended_utc) if ended_utc is not None else back_utc
-    return max(0.0, (until - since_utc).total_seconds())
+def overlap(away_s: float, left_s: float, ended: bool) -> float:
+    """Seconds of `away_s` (on the elapsed clock: a wall clock set while asleep does not count)
+    inside the session, which had `left_s` to go when the user left and may have ended meanwhile
+    (at its deadline: nothing can pause it while nobody is there)."""
+    return max(0.0, min(away_s, left_s) if ended else away_s)
 
 
 def corrected(focused_s: float, outcome: str, away_s: float, answer: str) -> tuple[float, str]:

@@ -9,8 +9,6 @@ no answer keeps it as focus. Built on the first focus session (start-up memory).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QObject
 
 from microsession.core.away import CHOICES, Away, overlap
@@ -24,7 +22,7 @@ class AwayWatch(QObject):
     def __init__(self, shell) -> None:
         super().__init__(shell)
         self.shell, self.c = shell, shell.c
-        self._since: tuple[str, datetime] | None = None  # (session id, wall time) when the user left
+        self._since: tuple[str, float, float] | None = None  # (session id, elapsed clock, time left) when the user left
         self.pending: Away | None = None  # asked, not answered yet
         self._hint_before = ""
         self.why = ""  # what told us the user left: sleep | lock | screensaver
@@ -41,26 +39,26 @@ class AwayWatch(QObject):
     def left(self, why: str) -> None:
         e = self.c.engine
         if self._since is None and e.state is State.RUNNING and e.current is not None and e.current.kind.is_focus:
-            self._since, self.why = (e.current.id, self.c.clock.now_utc()), why
+            self._since, self.why = (e.current.id, self.c.clock.elapsed(), e.remaining()), why
             trace("away_left", why=why, id=e.current.id)
 
     def came_back(self, why: str) -> None:
         if self._since is None:
             return
-        session_id, since = self._since
+        session_id, since_el, left_s = self._since
         self._since = None
         self.c.wake()  # a deadline that passed while away ends the session first (at its deadline)
         e = self.c.engine
-        ended = e.last_ended.ended_utc if e.last_ended is not None and e.last_ended.session.id == session_id else None
-        if ended is None and (e.current is None or e.current.id != session_id):
+        ended = e.last_ended is not None and e.last_ended.session.id == session_id
+        if not ended and (e.current is None or e.current.id != session_id):
             trace("away_back", why=why, id=session_id, away_s=None)
             return  # stopped or moved on meanwhile (a stack's break): nothing to ask
-        seconds = overlap(since, self.c.clock.now_utc(), ended)
+        seconds = overlap(self.c.clock.elapsed() - since_el, left_s, ended)
         trace("away_back", why=why, id=session_id, away_s=round(seconds, 3))
         limit = self.c.settings.away_ask_minutes * 60
         if not limit or seconds < limit:
             return
-        self.pending = away = Away(session_id, since, seconds)
+        self.pending = away = Away(session_id, seconds)
         self.c.journal.write(lambda conn: away_store.note(conn, session_id, seconds))
         trace("away_asked", id=session_id, away_s=round(seconds, 3))
         self.shell.sync_dnd()  # do not disturb off while we ask
