@@ -244,8 +244,8 @@ def test_wire_format_and_markup_escaping(private_bus: str, qtbot) -> None:
 
 def test_a_restarted_service_is_used_again(private_bus: str, qtbot, monkeypatch) -> None:
     """One failed Notify (the service went away) does not turn D-Bus notifications off for
-    the rest of the run: the next notification connects again and reaches the new service."""
-    monkeypatch.setattr(notify_mod.FreedesktopNotifier, "RECONNECT_S", 0.0)
+    the rest of the run: the next notification connects again and reaches the new service
+    (at once: the bus answered, so it does not hang)."""
     service = FakeService(private_bus, ["actions", "body"])
     service.start()
     n = make_notifier(None)

@@ -4,7 +4,8 @@ One jeepney connection sends ``Notify`` and receives ``ActionInvoked`` (the serv
 to the caller's connection). After a bounded setup the socket is non-blocking and read on the Qt
 main thread by a ``QSocketNotifier``: no thread, no lock, no call that waits for the service.
 If the service fails or does not answer, that notification goes to the fallback and the next
-one tries to connect again (at most every RECONNECT_S): the service may have been restarted.
+one connects again (the service may have been restarted): at once after a refused call, after
+RECONNECT_S when the bus did not answer.
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ class FreedesktopNotifier(Notifier):
         self._inflight = False
         self._timer.stop()
         if body is None:
-            self._degrade("the notification service refused Notify")
+            # the bus answered (the service quit, or is restarting): try again at the next one
+            self._degrade("the notification service refused Notify", retry_after=0.0)
             return
         self._id = int(body[0])
         self._after_reply()
@@ -256,12 +258,14 @@ class FreedesktopNotifier(Notifier):
         elif isinstance(after, tuple):
             self._send_notify(after)
 
-    def _degrade(self, why: str) -> None:
+    def _degrade(self, why: str, retry_after: float | None = None) -> None:
+        """This notification goes to the fallback; the next one tries D-Bus again after
+        `retry_after` s (RECONNECT_S when the bus itself may hang: a connect waits up to 1 s)."""
         if self._bus is None:
             return
         _log.warning("freedesktop notifications off (%s); using %s", why, self._fallback.backend)
         self._stop()
-        self._retry_at = time.monotonic() + self.RECONNECT_S
+        self._retry_at = time.monotonic() + (self.RECONNECT_S if retry_after is None else retry_after)
         self.backend = self._fallback.backend
         if self._last is not None:
             self._fallback.notify(*self._last)
