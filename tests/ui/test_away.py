@@ -89,6 +89,11 @@ def test_asleep_past_the_deadline(shell, logind, qtbot, answer, focused, outcome
     assert shell._away.pending.minutes == 20  # the part of the time away inside the session
     shell.on_notice_action(f"away_{answer}")
     assert tuple(row(shell, sid)) == (focused, outcome, 1200.0, answer)
+    from microsession.cli import format_row
+    from microsession.store import sessions
+
+    [entry] = sessions.recent(shell.conn, 1)
+    assert f"{outcome} · focused " in format_row(entry) and f"· away 20 min: {answer}" in format_row(entry)
 
 
 def test_a_short_absence_is_not_asked_about(shell, logind, qtbot):
