@@ -16,12 +16,14 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
+from microsession.core.format import minutes_text
 from microsession.ui.palette import colors, is_dark
 from microsession.ui.session.ring_paint import draw_buttons, draw_text
 
 SIDE = 180           # the ring square, px
 HINT_HEIGHT = 24     # extra height while a hint is set
 NOTE_HEIGHT = 62     # extra height while the resume card shows
+MAX_HEIGHT = SIDE + HINT_HEIGHT + NOTE_HEIGHT  # with both: the room its first place leaves below it
 NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
 PEN = 9.0            # arc and track width
 RING_MARGIN = 17.0   # card edge -> outer edge of the arc
@@ -40,6 +42,7 @@ class RingView:
     title: str            # "Focus", "Deep work", "Break", "Paused", "Done ✓"
     subtitle: str = ""    # task name or a hint
     step_text: str = ""   # "step 2 of 5"
+    remaining_s: float = 0.0  # for screen readers: "Focus, 12 min left"
 
 
 class RingWindow(QWidget):
@@ -59,6 +62,7 @@ class RingWindow(QWidget):
         self.setMouseTracking(True)
         self._view = RingView("idle", 0.0, "", "")
         self._painted: RingView | None = None
+        self.time_shown = ""  # the digits as last painted (shrunk to fit, never cut)
         self._bg_key: tuple | None = None
         self._bg = QPixmap()
         self._hint = ""
@@ -75,8 +79,10 @@ class RingWindow(QWidget):
         self._drag_start = QPoint()
         self._dragging = self._reflagging = False
         self._form: QWidget | None = None
+        self.setAccessibleName("Micro-Session timer")
         self._apply_flags()
         self._apply_size()
+        self._describe(self._view)
 
     # ---- public API -------------------------------------------------------------
     def view(self) -> RingView:
@@ -85,8 +91,19 @@ class RingWindow(QWidget):
     def render_view(self, view: RingView) -> None:
         """Store the view; repaint only if visible and different from the last paint."""
         self._view = view
+        self._describe(view)
         if self.isVisible() and view != self._painted:
             self.update()
+
+    def _describe(self, view: RingView) -> None:
+        """The accessible description: what runs and the minutes left (it changes once a minute)."""
+        parts = [view.title or "Ready"]
+        if view.phase in ACTIVE_PHASES:
+            parts.append(f"{minutes_text(view.remaining_s)} left")
+        parts += [t for t in (view.subtitle, view.step_text) if t]
+        text = ", ".join(parts)
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
 
     def set_always_on_top(self, on: bool) -> None:
         if on != self._on_top:
@@ -215,7 +232,8 @@ class RingWindow(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
+        self.time_shown = draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"),
+                                    center.y() + 1, 118, min_px=20)
         if self._hovered:
             draw_buttons(p, pal.q("text"), self.button_rects(), self._hot, self._view.phase == "paused")
         p.end()

@@ -8,22 +8,30 @@ from PySide6.QtWidgets import QWidget
 
 
 def draw_text(widget: QWidget, p: QPainter, text: str, px: int, weight: QFont.Weight, color: QColor,
-              y_center: float, width: float, spacing: float = 0.0) -> None:
-    """One line of text centred at `y_center`, elided to `width`."""
+              y_center: float, width: float, spacing: float = 0.0, min_px: int = 0) -> str:
+    """One line of text centred at `y_center`, elided to `width`; what was drawn is returned.
+
+    With `min_px`, the font first shrinks (down to `min_px`) until the whole text fits:
+    the ring's "1:29:59" at deep-work length is smaller, never cut."""
     if not text:
-        return
+        return ""
     font = QFont(widget.font())
     font.setPixelSize(px)
     font.setWeight(weight)
     if spacing:
         font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, spacing)
     metrics = QFontMetrics(font)
+    while min_px and px > min_px and metrics.horizontalAdvance(text) > width:
+        px -= 1
+        font.setPixelSize(px)
+        metrics = QFontMetrics(font)
     shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, round(width))
     p.setFont(font)
     p.setPen(color)
     rect = QRectF((widget.width() - width) / 2, y_center - metrics.height() / 2,
                   width, metrics.height())
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+    return shown
 
 
 def draw_buttons(p: QPainter, ink: QColor, rects: dict[str, QRectF], hot: str | None, paused: bool) -> None:

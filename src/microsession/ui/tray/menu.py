@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from microsession.core.events import Kind
 from microsession.core.format import minutes_text
 from microsession.core.session import Action, State
 from microsession.ui.session.controller import Controller
@@ -39,6 +38,7 @@ class ShellActions:
     batches: Callable[[], list[Pick]] = lambda: []  # "Batch ▸"
     stacks: Callable[[], list[Pick]] = lambda: []  # "Stack ▸"
     windows: Callable[[], list[Pick]] = lambda: []  # "Tasks…", "Stacks…", "Settings…"
+    start: Callable[[float], None] | None = None  # the one start path (preparation card, ring); None: the controller
 
 
 def attach(menu: QMenu, controller: Controller, shell: ShellActions) -> None:
@@ -82,13 +82,14 @@ def fill(menu: QMenu, c: Controller, shell: ShellActions, first: bool = False) -
         menu.addSeparator()
 
     if c.can(Action.START):
+        begin = shell.start or c.start  # presets under 90 min are micro-sessions, from 90 deep work
         for minutes in PRESETS:
-            add(f"Start {minutes} min", lambda m=minutes: c.start(m, Kind.MICRO))
+            add(f"Start {minutes} min", lambda m=minutes: begin(m))
         if c.last_minutes not in PRESETS + DEEP_PRESETS:
-            add(f"Again: {c.last_minutes:g} min", lambda: c.start(c.last_minutes))
+            add(f"Again: {c.last_minutes:g} min", lambda m=c.last_minutes: begin(m))
         add("Custom…", shell.custom)
         for minutes in DEEP_PRESETS:
-            add(f"Deep work {minutes} min", lambda m=minutes: c.start(m, Kind.DEEP))
+            add(f"Deep work {minutes} min", lambda m=minutes: begin(m))
         if not first:  # three more widgets: made when the menu first opens (start-up memory)
             submenu("Start on task", shell.on_task, "No open tasks: add them in Tasks…")
             submenu("Batch", shell.batches, "No open tasks to batch")
