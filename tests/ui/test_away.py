@@ -149,3 +149,20 @@ def test_the_question_gets_through_do_not_disturb(desktop, logind, qapp, tmp_pat
         assert desktop.dunstctl("is-paused") == "true"  # focusing again
     finally:
         close_shell(shell)
+
+
+def test_answered_from_the_menu(shell, logind, qtbot):
+    sid = start(shell, qtbot)
+    login1_sleep(logind, True)
+    qtbot.waitUntil(lambda: shell._away.away, timeout=10000)
+    shell.c.clock.advance(420)
+    login1_sleep(logind, False)
+    qtbot.waitUntil(lambda: shell._away.pending is not None, timeout=10000)
+    shell.menu.aboutToShow.emit()  # the menu is rebuilt as it opens: the answers under its status lines
+    texts = [a.text() for a in shell.menu.actions() if a.text()]
+    assert texts[2:5] == ["Away 7 min: count as break", "Away 7 min: keep as focus", "Away 7 min: drop session"], texts
+    [pick] = [a for a in shell.menu.actions() if a.text() == "Away 7 min: count as break"]
+    pick.trigger()
+    assert shell._away.pending is None and shell.c.engine.remaining() == 25 * 60  # the 7 min given back
+    shell.c.stop()
+    assert tuple(row(shell, sid)) == (0.0, "stopped", 420.0, "break")
