@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from microsession.core.clock import Clock, ScaledClock, SystemClock
+from microsession.core.dnd_plan import RECORD_NAME
 from microsession.core.events import Ended, Outcome
 from microsession.core.format import KIND_LABELS, left_text, minutes_text
 from microsession.core.recovery import recover
@@ -127,6 +128,7 @@ class Running:
         self.shell, self.journal, self.conn = shell, journal, conn
 
     def close(self) -> None:
+        self.shell.release_dnd()  # also after SIGTERM, which quits the loop without Shell.quit
         self.journal.retry()
         if self.conn is not None:
             self.conn.close()
@@ -157,8 +159,14 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     controller.run = run
     shell = Shell(app, controller, conn, tray_icon)
     shell_ref.append(shell)
+    shell.hooks.folder = folder
+    if (folder / RECORD_NAME).exists():  # do not disturb left on by a crash: put it back
+        shell.dnd.restore_leftover()
     shell.show()
     controller.wake()  # arm the timer for a resumed session
+    shell.sync_dnd()  # a resumed focus session: do not disturb again (if the setting asks)
+    if engine.current is not None:
+        shell.watch_away(engine.current)
     for note in notes:
         shell.tell(note)
     backup = None
@@ -168,7 +176,6 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         backup.failed.connect(lambda message: None if journal.pending else shell.tell(message))
         backup.done.connect(lambda path: trace("backup_made", path=path))
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
-    shell.hooks.folder = folder
     if conn is not None:
         from microsession.ui.session.ics_keeper import IcsKeeper
 

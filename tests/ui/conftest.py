@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from fake_services import read_line, start_bus
+
 NOTIFICATIONS = "org.freedesktop.Notifications"
 
 
@@ -48,37 +50,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stdout.close()
 
 
-def read_line(fd: int, timeout: float, what: str) -> str:
-    """Read one line from a pipe, waiting at most ``timeout`` seconds."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not data.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise TimeoutError(f"{what} did not start within {timeout} s")
-        chunk = os.read(fd, 1)
-        if not chunk:
-            raise RuntimeError(f"{what} exited before it was ready")
-        data += chunk
-    return data.decode().strip()
-
-
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>{services}</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
-
-
 @pytest.fixture
 def bus_services(tmp_path: Path) -> Path:
     """The private bus's only D-Bus activation directory (empty unless a test fills it)."""
@@ -99,17 +70,8 @@ def private_bus(
     where PID 1 does not reap).
     """
     require("dbus-daemon")
-    config = tmp_path / "bus.conf"
-    config.write_text(BUS_CONFIG.format(services=bus_services))
-    proc = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile",
-         "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, address = start_bus(tmp_path, bus_services)
     try:
-        assert proc.stdout is not None
-        address = read_line(proc.stdout.fileno(), 10, "dbus-daemon")
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         yield address
     finally:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from pathlib import Path
 
+import fake_services
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -27,46 +27,14 @@ class RecordingTray(QSystemTrayIcon):
         self.messages.append((title, msg))
 
 
-class FakeService(threading.Thread):
+class FakeService(fake_services.FakeService):
     """Owns org.freedesktop.Notifications on a private bus, answers, and records Notify calls."""
 
     def __init__(self, address: str, capabilities: list[str]) -> None:
-        from jeepney import message_bus
-        from jeepney.io.blocking import open_dbus_connection
-
-        super().__init__(daemon=True)
-        self.conn = open_dbus_connection(bus=address)
-        reply = self.conn.send_and_get_reply(
-            message_bus.RequestName("org.freedesktop.Notifications"), timeout=5
-        )
-        assert reply.body == (1,)  # primary owner
-        self.capabilities = capabilities
-        self.calls: list[tuple[str, tuple]] = []
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        from jeepney import HeaderFields, MessageType, new_method_return
-
-        while not self._halt.is_set():
-            try:
-                msg = self.conn.receive(timeout=0.05)
-            except TimeoutError:
-                continue
-            if msg.header.message_type is not MessageType.method_call:
-                continue
-            member = msg.header.fields.get(HeaderFields.member)
-            if member == "GetCapabilities":
-                self.conn.send(new_method_return(msg, "as", (self.capabilities,)))
-            elif member == "Notify":
-                self.calls.append((msg.header.fields[HeaderFields.signature], msg.body))
-                self.conn.send(new_method_return(msg, "u", (7,)))
-            else:
-                self.conn.send(new_method_return(msg))
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(5)
-        self.conn.close()
+        super().__init__(address, "org.freedesktop.Notifications", {
+            "GetCapabilities": ("as", lambda body: (capabilities,)),
+            "Notify": ("u", lambda body: (7,)),
+            "CloseNotification": (None, lambda body: ())})
 
 
 def tray_backend() -> str:
@@ -126,6 +94,8 @@ def test_a_second_notification_replaces_the_first(desktop, notifier: Notifier, q
 
 def test_back_to_back_notifications_never_pile_up(desktop, notifier: Notifier, qtbot) -> None:
     """notify() while the previous Notify awaits its reply is queued, then replaces it."""
+    with qtbot.waitSignal(notifier.delivered, timeout=10000):  # past the capabilities' reply
+        notifier.notify("Before", "body", ACTIONS)
     ids: list[int] = []
     notifier.delivered.connect(ids.append)
     for n in range(5):
@@ -254,18 +224,68 @@ def test_wire_format_and_markup_escaping(private_bus: str, qtbot) -> None:
         n.shutdown()
     finally:
         service.stop()
-    (sig1, body1), (sig2, body2) = service.calls
+    (sig1, body1), (sig2, body2) = service.notifies
     assert sig1 == sig2 == "susssasa{sv}i"
     app, replaces, icon, summary, body, actions, hints, expire = body1
     assert (app, replaces, summary, body) == ("Micro-Session", 0, "Session done", "Time for a break.")
-    assert icon == "" or icon.endswith("microsession-64.png")
+    assert icon == "" or (icon.startswith("file:///") and icon.endswith("microsession-64.png"))
     assert actions == ["start_break", "Start break", "skip", "Skip"]
     assert hints == {
         "category": ("s", "x-microsession.timer"),
         "urgency": ("y", 1),
-        "desktop-entry": ("s", "microsession"),
+        "desktop-entry": ("s", "io.github.microsession.MicroSession"),  # the desktop file's id
+        "suppress-sound": ("b", True),  # the chime is ours (or off): the server stays silent
     }
     assert expire == -1
     assert body2[1] == 7  # replaces the first
     assert body2[4] == "R&amp;D &lt;later&gt;"
     assert body2[5] == []
+
+
+def test_a_restarted_service_is_used_again(private_bus: str, qtbot, monkeypatch) -> None:
+    """One failed Notify (the service went away) does not turn D-Bus notifications off for
+    the rest of the run: the next notification connects again and reaches the new service
+    (at once: the bus answered, so it does not hang)."""
+    service = FakeService(private_bus, ["actions", "body"])
+    service.start()
+    n = make_notifier(None)
+    try:
+        with qtbot.waitSignal(n.delivered, timeout=10000):
+            n.notify("First", "one", ACTIONS)
+        service.stop()  # the service quits: the bus answers the next Notify with an error
+        n.notify("While it is gone", "two", ACTIONS)
+        qtbot.waitUntil(lambda: n.backend != "freedesktop", timeout=10000)
+        service = FakeService(private_bus, ["actions", "body"])  # it comes back
+        service.start()
+        with qtbot.waitSignal(n.delivered, timeout=10000):
+            n.notify("Back", "three", ACTIONS)
+        assert n.backend == "freedesktop"
+        assert [body[3] for _sig, body in service.notifies] == ["Back"]
+    finally:
+        n.shutdown()
+        service.stop()
+
+
+def test_no_buttons_for_a_server_without_actions_and_sound_when_asked(private_bus: str, qtbot) -> None:
+    service = FakeService(private_bus, ["body"])  # no "actions" capability
+    service.start()
+    n = make_notifier(None)
+    try:
+        with qtbot.waitSignal(n.delivered, timeout=10000):
+            n.notify("Session done", "Time for a break.", ACTIONS, sound=True)
+    finally:
+        n.shutdown()
+        service.stop()
+    [(_sig, body)] = service.notifies
+    assert body[5] == []
+    assert body[6]["sound-name"] == ("s", "complete") and "suppress-sound" not in body[6]
+
+
+def test_icon_by_name_once_installed_in_the_icon_theme(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "none"))
+    assert notify_mod.icon_ref().startswith("file:///")  # not installed: the packaged file
+    icon = tmp_path / "icons/hicolor/64x64/apps/io.github.microsession.MicroSession.png"
+    icon.parent.mkdir(parents=True)
+    icon.write_bytes(b"png")
+    assert notify_mod.icon_ref() == "io.github.microsession.MicroSession"

@@ -25,6 +25,7 @@ NOT_AT_START = (
     # calendar sources (#13): only with a calendar rule on, and only on a worker thread
     "caldav", "keyring", "niquests", "lxml", "urllib.request", "http.client", "dateutil",
     "microsession.schedule.ics_fetch", "microsession.schedule.caldav_source", "microsession.schedule.calendar",
+    "microsession.ui.session.dnd", "jeepney", "microsession.ui.session.away",
 )
 
 SCRIPT = """

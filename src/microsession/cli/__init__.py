@@ -130,6 +130,8 @@ def format_row(row: dict) -> str:
     focused = clock_text(row["focused_s"]) if row["focused_s"] is not None else "running"
     parts = [started.strftime("%Y-%m-%d %H:%M"), f"{row['kind']:<5}", f"{row['planned_s'] / 60:g} min",
              row["outcome"] or "open", f"focused {focused}"]
+    if row.get("away_answer"):  # "away 40 min: break" (the answer to the away question)
+        parts.append(f"away {max(1, round((row['away_s'] or 0) / 60))} min: {row['away_answer']}")
     log = row["log"]
     if log:
         if log["energy"]:

@@ -127,6 +127,15 @@ class Engine:
         self._info = replace(self._info, planned_s=self._info.planned_s + seconds)
         return [Extended(self._info)]
 
+    def count_away(self, seconds: float) -> list[Event]:
+        """Time away (screen locked, asleep) counted as a break: like a pause that began
+        `seconds` ago — the deadline moves on by it and focus time leaves it out."""
+        if self.state not in (State.RUNNING, State.PAUSED) or not (seconds > 0):
+            return []
+        self._deadline_el += seconds
+        self._info = replace(self._info, paused_s=self._info.paused_s + seconds)
+        return [Extended(self._info)]
+
     def stop(self) -> list[Event]:
         self._move(Action.STOP)
         return [self._end(Outcome.STOPPED)]

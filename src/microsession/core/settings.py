@@ -137,6 +137,9 @@ SPECS: dict[str, Spec] = {
     # calendar sources (#13): how often a subscription address or CalDAV account is fetched
     "calendar_refresh_minutes": Spec(15, 5, 24 * 60),
     "sessions_ics_file": Spec("", text_check=check_ics_file),  # empty: none kept
+    # do not disturb and time away (#12)
+    "dnd_while_focusing": Spec(False),  # hold other apps' notifications during focus
+    "away_ask_minutes": Spec(5, 0, 240),  # away longer than this mid-session: ask (0: never)
 }
 
 
@@ -176,6 +179,8 @@ class Settings:
     device_name: str = SPECS["device_name"].default
     calendar_refresh_minutes: int = SPECS["calendar_refresh_minutes"].default
     sessions_ics_file: str = SPECS["sessions_ics_file"].default  # a calendar of the sessions, kept current
+    dnd_while_focusing: bool = SPECS["dnd_while_focusing"].default
+    away_ask_minutes: int = SPECS["away_ask_minutes"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

@@ -108,6 +108,9 @@ def recent(conn: sqlite3.Connection, limit: int) -> list[dict]:
             "started_utc": r["started_utc"], "started_offset": r["started_offset"],
             "ended_utc": r["ended_utc"], "focused_s": r["focused_s"], "paused_s": r["paused_s"],
             "outcome": r["outcome"], "task_id": r["task_id"], "log": log,
+            # time away mid-session and its answer (migration 0006; absent in an older file)
+            "away_s": r["away_s"] if "away_s" in r.keys() else None,
+            "away_answer": r["away_answer"] if "away_answer" in r.keys() else None,
         })
     return out
 

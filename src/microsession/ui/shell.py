@@ -22,7 +22,7 @@ from microsession.ui.tray import menu as menus
 from microsession.ui.session.controller import Controller
 from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
-from microsession.ui.session.voice import Voice
+from microsession.ui.session.voice import Moments, Voice
 from microsession.ui.triggers_glue import TriggerGlue
 from microsession.ui.sync_glue import SyncGlue
 from microsession.ui.palette import is_dark
@@ -62,7 +62,7 @@ class Shell(QObject, Voice):
         self.sync = SyncGlue(self)  # started by compose.after_start when a sync folder is set
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
-            status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
+            status_lines=self.habit.status_lines, suggestion=lambda: self.away_picks() + self.triggers.menu_picks(),
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
             stacks=lambda: self._picks("stacks"), windows=self._window_picks, start=self.start_sprint)
         self._shell_actions = shell_actions
@@ -74,11 +74,20 @@ class Shell(QObject, Voice):
         self._notices = None
         self._chime = None
         self._told_silent = False
+        self._dnd = None
+        self._away = None  # the away watcher, from the first focus session on
+        self._valid = None  # the timer notification's moment (Voice.announce)
+        self._server_sound = False
+        self.moments = Moments(controller)
+        controller.changed.connect(self.drop_stale)
+        controller.changed.connect(self.sync_dnd)
+        controller.started.connect(self.watch_away)
         controller.refreshed.connect(self.render_ring)
         controller.changed.connect(self.render_ring)
         controller.focus_ended.connect(self.on_focus_ended)
         controller.break_ended.connect(self.on_break_ended)
-        controller.heads_up.connect(lambda left: self.announce("One minute left", "Time to find a good place to stop."))
+        controller.heads_up.connect(lambda left: self.announce(
+            "One minute left", "Time to find a good place to stop.", valid=self.moments.running(controller.engine.current.id)))
         controller.stack_finished.connect(self.on_stack_finished)
 
     # --- parts built on first use --------------------------------------------------
@@ -267,10 +276,12 @@ class Shell(QObject, Voice):
                 notifier.shutdown()
         if self._chime is not None:
             self._chime.close()
+        self.release_dnd()
         self.app.quit()
 
     # --- the rhythm ------------------------------------------------------------------
     def on_focus_ended(self, ended: Ended) -> None:
+        self.sync_dnd()  # before its end is announced: our notification must get through
         completed = self.c.engine.state is State.FINISHED
         in_stack = self.c.in_stack()
         step = ""
@@ -281,12 +292,13 @@ class Shell(QObject, Voice):
             if in_stack:
                 nxt = self.c.run.current()
                 then = f"Next: {minutes_text(nxt.seconds)} {'break' if nxt.kind == 'break' else nxt.label or 'focus'}."
-                self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
+                self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")], self.popup_visible)
             else:
                 self.announce(
                     "Session done ✓", f"{minutes_text(ended.focused_s, up=False)} of {KIND_LABELS[ended.session.kind].lower()}. "
                     f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
-                    [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
+                    [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")],
+                    self.moments.finished(ended.session.id))
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
         self.popup.ask(ended, near, tasks=self.starts.tasks_of(ended.session),
                        interrupted=ended.session.id in self.c.interrupted, step=step)
@@ -297,14 +309,18 @@ class Shell(QObject, Voice):
         if self.c.in_stack():
             nxt = self.c.run.current()
             what = nxt.label or "focus" if nxt else "focus"
-            self.announce("Break over", f"{minutes_text(nxt.seconds)} {what} starts now.", [("stop_stack", "Stop stack")])
+            run = self.c.run
+            self.announce("Break over", f"{minutes_text(nxt.seconds)} {what} starts now.", [("stop_stack", "Stop stack")],
+                          lambda n=self.moments.no_start(1): n() and self.c.run is run)
             return
         minutes = self.c.last_minutes
-        self.announce("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")])
+        self.announce("Break over", "Ready for the next one?", [("start", f"Start {minutes:g} min")],
+                      self.moments.no_start())
 
     def on_stack_finished(self, stack, completed: bool) -> None:
         if completed:
-            self.announce(f"{stack.name}: done ✓", f"{minutes_text(stack.focus_minutes * 60)} of focus in {len(stack.steps)} steps.")
+            self.announce(f"{stack.name}: done ✓", f"{minutes_text(stack.focus_minutes * 60)} of focus in {len(stack.steps)} steps.",
+                          valid=self.moments.no_start())
 
     def on_log_saved(self, session_id: str, log) -> None:
         self.c.save_log(session_id, log, self.popup.done_task_ids())
@@ -317,6 +333,8 @@ class Shell(QObject, Voice):
 
     def on_notification_action(self, key: str) -> None:
         trace("notification_action", key=key)
+        if self.stale(key):
+            return
         if key != "log":
             self.notifier.close()
         if key == "start_break":

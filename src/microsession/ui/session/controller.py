@@ -138,6 +138,10 @@ class Controller(QObject):
     def extend(self) -> None:
         self._apply(self.engine.extend, Action.EXTEND)
 
+    def count_away(self, seconds: float) -> None:
+        """The time away from a running session was a break (see Engine.count_away)."""
+        self._apply(lambda: self.engine.count_away(seconds))
+
     def interrupt(self) -> None:
         """Someone or something broke in: note the moment, and pause the clock."""
         info = self.engine.current

@@ -3,31 +3,36 @@
 One jeepney connection sends ``Notify`` and receives ``ActionInvoked`` (the server sends it only
 to the caller's connection). After a bounded setup the socket is non-blocking and read on the Qt
 main thread by a ``QSocketNotifier``: no thread, no lock, no call that waits for the service.
-If the service fails or does not answer, the notifier falls back for good (see ``backend``).
+If the service fails or does not answer, that notification goes to the fallback and the next
+one connects again (the service may have been restarted): at once after a refused call, after
+RECONNECT_S when the bus did not answer.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
-from microsession.resources import path as resource_path
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from microsession.resources import path as resource_path
+from microsession.ui.session.bus import Bus
+
 _log = logging.getLogger(__name__)
 
+APP_ID = "io.github.microsession.MicroSession"  # the desktop file's id (packaging/linux)
 _NAME, _PATH = "org.freedesktop.Notifications", "/org/freedesktop/Notifications"
 _TRAY_MS = 8000
 _HINTS = {"category": ("s", "x-microsession.timer"), "urgency": ("y", 1),
-          "desktop-entry": ("s", "microsession")}
+          "desktop-entry": ("s", APP_ID)}
 
-Request = tuple[str, str, tuple[tuple[str, str], ...]]  # summary, body, actions
+Request = tuple[str, str, tuple[tuple[str, str], ...], bool]  # summary, body, actions, sound
 
 class Notifier(QObject):
     """Shows one notification at a time. This base class is the "none" backend (a no-op)."""
@@ -35,8 +40,10 @@ class Notifier(QObject):
     delivered = Signal(int)  # the server accepted a notification (its id); freedesktop only
     backend: str = "none"
 
-    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = ()) -> None:
-        """Show a notification, replacing this app's previous one."""
+    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = (),
+               sound: bool = False) -> None:
+        """Show a notification, replacing this app's previous one. `sound`: the server may
+        play its own sound (when our chime cannot); otherwise it is asked to stay silent."""
 
     def close(self) -> None:
         """Close the current notification, if any."""
@@ -53,7 +60,8 @@ class TrayNotifier(Notifier):
         super().__init__(parent)
         self._tray: QSystemTrayIcon | None = tray
 
-    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = ()) -> None:
+    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = (),
+               sound: bool = False) -> None:
         try:
             if self._tray is not None:
                 icon = self._tray.icon()
@@ -66,73 +74,19 @@ class TrayNotifier(Notifier):
         self._tray = None
 
 
-class _Bus:
-    """A jeepney session-bus socket: bounded blocking calls for setup, then non-blocking reads."""
-
-    def __init__(self, deadline: float) -> None:
-        from jeepney import Parser
-        from jeepney.bus import get_connectable_addresses
-        from jeepney.io.blocking import prep_socket
-
-        address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")  # read now, not at import
-        runtime_bus = os.path.join(os.environ.get("XDG_RUNTIME_DIR") or "/nonexistent", "bus")
-        if not address and os.path.exists(runtime_bus):  # where systemd puts the user bus
-            address = f"unix:path={runtime_bus}"
-        if not address:
-            raise LookupError("no session bus address")
-        path = next(get_connectable_addresses(address))
-        self.sock = prep_socket(path, timeout=max(deadline - time.monotonic(), 0.05))
-        self.sock.setblocking(False)
-        self.parser = Parser()
-        self._serials = itertools.count(1)
-
-    def send(self, msg: Any) -> int:
-        """Send a message (waits at most 1 s for socket buffer space); return its serial."""
-        serial = next(self._serials)
-        self.sock.settimeout(1.0)
-        try:
-            self.sock.sendall(msg.serialise(serial=serial))
-        finally:
-            self.sock.setblocking(False)
-        return serial
-
-    def call(self, msg: Any, deadline: float) -> tuple:
-        """Send a method call and wait for its reply until ``deadline``; drop other messages."""
-        from jeepney import HeaderFields
-        from jeepney.wrappers import unwrap_msg
-
-        serial = self.send(msg)
-        while True:
-            while (reply := self.parser.get_next_message()) is not None:
-                if reply.header.fields.get(HeaderFields.reply_serial) == serial:
-                    return unwrap_msg(reply)
-            self._recv(max(deadline - time.monotonic(), 0.001))  # TimeoutError when late
-
-    def read_available(self) -> list[Any]:
-        """Read whatever has arrived without blocking; return the complete messages."""
-        while self._recv(0):
-            pass
-        return list(iter(self.parser.get_next_message, None))
-
-    def _recv(self, timeout: float) -> bool:
-        """Read once, waiting up to ``timeout`` s; False if nothing was there (timeout 0)."""
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(65536)
-        except BlockingIOError:
-            return False
-        finally:
-            self.sock.setblocking(False)
-        if not data:
-            raise ConnectionResetError("the session bus closed the connection")
-        self.parser.add_data(data)
-        return True
-
-
-def _icon_path() -> str:
+def icon_ref() -> str:
+    """The app's icon for Notify: its name when the icon theme has it installed (packaging/),
+    else a file:// URI of the packaged picture, else ""."""
+    homes = [os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")]
+    homes += (os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(":")
+    for home in filter(None, homes):
+        apps = Path(home, "icons", "hicolor")
+        if any((apps / size / "apps" / f"{APP_ID}{ext}").is_file()
+               for size in ("scalable", "64x64", "48x48") for ext in (".svg", ".png")):
+            return APP_ID
     try:
         icon = resource_path("microsession-64.png")
-        return os.path.abspath(str(icon)) if icon.is_file() else ""
+        return Path(str(icon)).resolve().as_uri() if icon.is_file() else ""
     except Exception:  # noqa: BLE001
         return ""
 
@@ -141,49 +95,72 @@ class FreedesktopNotifier(Notifier):
     """org.freedesktop.Notifications through jeepney, read by a QSocketNotifier."""
     backend = "freedesktop"
     SETUP_TIMEOUT_S = 1.0  # connect + Hello + NameHasOwner + AddMatch, all together
-    REPLY_TIMEOUT_MS = 5000  # no answer to Notify in this time -> fall back for good
+    REPLY_TIMEOUT_MS = 5000  # no answer to Notify in this time -> this one goes to the fallback
+    RECONNECT_S = 30.0  # after a failure, the next notification tries again after this long
 
     def __init__(self, fallback: Notifier, parent: QObject | None = None) -> None:
         """Connect now (bounded by SETUP_TIMEOUT_S); raise if there is no bus or no service."""
         super().__init__(parent)
-        from jeepney import DBusAddress, MatchRule, message_bus
+        from jeepney import DBusAddress
+
+        self._addr = DBusAddress(_PATH, bus_name=_NAME, interface=_NAME)
+        self._fallback = fallback
+        self._icon = icon_ref()
+        self._bus: Bus | None = None
+        self._reader: QSocketNotifier | None = None
+        self._retry_at = 0.0  # monotonic time after which a lost service is tried again
+        self._shut = False
+        self._timer = QTimer(self, singleShot=True, interval=self.REPLY_TIMEOUT_MS)  # read now
+        self._timer.timeout.connect(lambda: self._degrade("no reply from the notification service"))
+        self._connect()
+
+    def _connect(self) -> None:
+        from jeepney import MatchRule, message_bus
 
         deadline = time.monotonic() + self.SETUP_TIMEOUT_S
-        bus = _Bus(deadline)
+        bus = Bus(deadline)
         try:
-            bus.call(message_bus.Hello(), deadline)
+            bus.hello(deadline)
             if not bus.call(message_bus.NameHasOwner(_NAME), deadline)[0]:
                 if _NAME not in bus.call(message_bus.ListActivatableNames(), deadline)[0]:
                     raise LookupError("no notification service on the session bus")
             rule = MatchRule(type="signal", interface=_NAME, path=_PATH)
             bus.call(message_bus.AddMatch(rule), deadline)
         except BaseException:
-            bus.sock.close()
+            bus.close()
             raise
-        self._bus: _Bus | None = bus
-        self._addr = DBusAddress(_PATH, bus_name=_NAME, interface=_NAME)
-        self._fallback = fallback
-        self._icon = _icon_path()
+        self._bus = bus
+        self.backend = "freedesktop"
         self._markup = False  # plain text unless GetCapabilities lists "body-markup"
+        self._actions = True  # until GetCapabilities says otherwise
         self._id = 0  # the server's id of our notification on screen, 0 if none
         self._pending: dict[int, str] = {}  # reply serial -> "notify" | "close" | "caps"
-        self._inflight = False  # a Notify awaits its reply (its id decides replaces_id)
         self._next: Request | str | None = None  # latest notify() or "close" while in flight
         self._last: Request | None = None  # re-shown by the fallback if D-Bus fails
-        self._timer = QTimer(self, singleShot=True, interval=self.REPLY_TIMEOUT_MS)  # read now
-        self._timer.timeout.connect(lambda: self._degrade("no reply to Notify"))
         self._reader = QSocketNotifier(bus.sock.fileno(), QSocketNotifier.Type.Read, self)
         self._reader.activated.connect(self._on_readable)
-        self._send("caps", "GetCapabilities")
+        # The first Notify waits for the capabilities (actions? markup?): "in flight" till then.
+        self._inflight = self._send("caps", "GetCapabilities")
+        if self._inflight:
+            self._timer.start()  # a service that never answers is given up like a silent Notify
 
-    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = ()) -> None:
-        self._last = (summary, body, tuple((str(k), str(v)) for k, v in actions))
+    def notify(self, summary: str, body: str, actions: Sequence[tuple[str, str]] = (),
+               sound: bool = False) -> None:
+        request = (summary, body, tuple((str(k), str(v)) for k, v in actions), bool(sound))
+        if self._bus is None and not self._shut and time.monotonic() >= self._retry_at:
+            try:
+                self._connect()
+                _log.info("freedesktop notifications back")
+            except Exception as exc:  # noqa: BLE001 - still no service: later
+                self._retry_at = time.monotonic() + self.RECONNECT_S
+                _log.info("freedesktop notifications still off (%s)", exc)
+        self._last = request
         if self._bus is None:
-            self._fallback.notify(*self._last)
+            self._fallback.notify(*request)
         elif self._inflight:
-            self._next = self._last
+            self._next = request
         else:
-            self._send_notify(self._last)
+            self._send_notify(request)
 
     def close(self) -> None:
         self._last = None
@@ -196,18 +173,21 @@ class FreedesktopNotifier(Notifier):
             self._id = 0
 
     def shutdown(self) -> None:
+        self._shut = True
         self._stop()
         self._fallback.shutdown()  # so later calls are no-ops there too
         self.backend = "none"
 
     def _send_notify(self, request: Request) -> None:
-        summary, body, actions = request
+        summary, body, actions, sound = request
         if self._markup:
             import html  # here: its entity table costs ~1 MB, and most servers take plain text
 
             body = html.escape(body, quote=False)
-        flat = [part for action in actions for part in action]
-        args = ("Micro-Session", self._id, self._icon, summary, body, flat, _HINTS, -1)
+        flat = [part for action in actions for part in action] if self._actions else []
+        hints = dict(_HINTS)
+        hints.update({"sound-name": ("s", "complete")} if sound else {"suppress-sound": ("b", True)})
+        args = ("Micro-Session", self._id, self._icon, summary, body, flat, hints, -1)
         if self._send("notify", "Notify", "susssasa{sv}i", args):
             self._inflight = True
             self._timer.start()
@@ -246,8 +226,13 @@ class FreedesktopNotifier(Notifier):
             what = self._pending.pop(fields.get(HeaderFields.reply_serial, -1), None)
             if what == "notify":
                 self._on_notify_reply(msg.body if kind is MessageType.method_return else None)
-            elif what == "caps" and kind is MessageType.method_return:
-                self._markup = "body-markup" in msg.body[0]
+            elif what == "caps":
+                if kind is MessageType.method_return:
+                    self._markup = "body-markup" in msg.body[0]
+                    self._actions = "actions" in msg.body[0]
+                self._inflight = False
+                self._timer.stop()
+                self._after_reply()
         elif kind is MessageType.signal and fields.get(HeaderFields.interface) == _NAME:
             member = fields.get(HeaderFields.member)
             if member == "ActionInvoked" and self._id and msg.body[0] == self._id:
@@ -259,30 +244,40 @@ class FreedesktopNotifier(Notifier):
         self._inflight = False
         self._timer.stop()
         if body is None:
-            self._degrade("the notification service refused Notify")
+            # the bus answered (the service quit, or is restarting): try again at the next one
+            self._degrade("the notification service refused Notify", retry_after=0.0)
             return
         self._id = int(body[0])
+        self._after_reply()
+        self.delivered.emit(int(body[0]))
+
+    def _after_reply(self) -> None:
         after, self._next = self._next, None
         if after == "close":
             self.close()
         elif isinstance(after, tuple):
             self._send_notify(after)
-        self.delivered.emit(int(body[0]))
 
-    def _degrade(self, why: str) -> None:
+    def _degrade(self, why: str, retry_after: float | None = None) -> None:
+        """This notification goes to the fallback; the next one tries D-Bus again after
+        `retry_after` s (RECONNECT_S when the bus itself may hang: a connect waits up to 1 s)."""
         if self._bus is None:
             return
         _log.warning("freedesktop notifications off (%s); using %s", why, self._fallback.backend)
         self._stop()
+        self._retry_at = time.monotonic() + (self.RECONNECT_S if retry_after is None else retry_after)
         self.backend = self._fallback.backend
         if self._last is not None:
             self._fallback.notify(*self._last)
 
     def _stop(self) -> None:
         self._timer.stop()
-        self._reader.setEnabled(False)
+        if self._reader is not None:
+            self._reader.setEnabled(False)
+            self._reader.deleteLater()
+            self._reader = None
         if self._bus is not None:
-            self._bus.sock.close()
+            self._bus.close()
             self._bus = None
         self._pending.clear()
         self._inflight, self._next = False, None

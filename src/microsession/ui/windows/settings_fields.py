@@ -38,6 +38,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sync_folder": ("Sync folder (empty: off)", ""), "device_name": ("This computer's name", ""),
     "calendar_refresh_minutes": ("Fetch calendar addresses every", " min"),
     "sessions_ics_file": ("Keep my sessions as a calendar in", ""),
+    "dnd_while_focusing": ("Do not disturb while focusing (other apps' notifications wait)", ""),
+    "away_ask_minutes": ("Ask when I was away from a session for more than", " min"),
 }
 # tab -> [(group, [keys])]
 TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
@@ -46,7 +48,7 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                    ("Preparation card", ["preparation", "preparation_min_minutes", "preparation_checklist"])]),
     ("Sound && &alerts", [("Chime", ["chime", "chime_volume"]),
                                  ("Quiet hours", ["quiet_hours", "quiet_from", "quiet_until"]),
-                                 ("Notifications", ["notification_style"])]),
+                                 ("Notifications", ["notification_style", "dnd_while_focusing", "away_ask_minutes"])]),
     ("&Habit && energy", [("Habit", ["daily_goal", "review_reminder", "review_weekday", "review_hour"]),
                           ("Energy (hours like 9-12, 15-17)", ["peak_hours", "valley_hours"])]),
     ("&Integration", [("Start at login", ["start_at_login"]),
