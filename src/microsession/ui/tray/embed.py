@@ -147,6 +147,11 @@ def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500) -> None:
 
 def trace_when_embedded(icon: QSystemTrayIcon) -> None:
     """Tests and benchmarks: trace `tray_visible` with the icon's place once it has settled."""
+    if not tracing():
+        return
+    if not any(w.objectName() == TrayEmbedWatcher.TRAY_WINDOW_NAME for w in QGuiApplication.allWindows()):
+        trace("tray_shown", kind="sni")  # a StatusNotifierItem: the host draws it; no geometry here
+        return
     if tracing():
         icon._watcher = TrayEmbedWatcher(icon, lambda g, since: trace(  # kept alive by the icon
             "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since))

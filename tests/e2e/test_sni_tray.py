@@ -1,0 +1,100 @@
+"""The tray as a StatusNotifierItem, on a real SNI host (tests/e2e/sni_host.py: a watcher and
+host on the desktop's private D-Bus session, no XEmbed tray): the app registers, its
+IconPixmap and ToolTip change as a session runs, Activate starts a sprint, the whole menu
+is reachable through com.canonical.dbusmenu with stable ids, a click on "Start 5 min"
+starts one, and `microsession status --json` agrees."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_runner import RunningApp
+from desktop import Desktop
+from sni_host import SniHost, find_label, walk
+
+
+@pytest.fixture
+def sni_desktop(tmp_path: Path, desktop_programs: None) -> Iterator[Desktop]:
+    with Desktop(tmp_path / "desktop", xembed_tray=False) as desk:
+        yield desk
+
+
+def labels(root: dict) -> dict[str, dict]:
+    return {str(n["props"].get("label", "")).replace("_", ""): n for n in walk(root) if n["props"].get("label")}
+
+
+def test_sni_item_icon_tooltip_activate_and_menu(sni_desktop: Desktop, tmp_path: Path) -> None:
+    desk = sni_desktop
+    with SniHost(desk.bus_address) as host:
+        app = RunningApp(desk, tmp_path, scale=60, tray="sni")
+        item = host.item()
+        assert host.prop(item, "Status") == "Active" and host.prop(item, "Title") == "Micro-Session"
+        assert host.prop(item, "ToolTip")[2] == "Micro-Session — Ready"
+        idle_pixmap = host.prop(item, "IconPixmap")
+        assert idle_pixmap and all(w == h and len(data) == 4 * w * h for w, h, data in idle_pixmap)
+
+        # Left click (Activate) starts the default sprint.
+        host.activate(item, 10, 10)
+        assert app.wait("session_started", kind="micro")["planned_s"] == 900
+        desk.wait_for(lambda: "min left" in host.prop(item, "ToolTip")[2], timeout=20, what="the tooltip")
+        started = host.signals_of("NewIcon")[-1][0] if host.signals_of("NewIcon") else 0.0
+        desk.wait_for(lambda: host.signals_of("NewIcon", since=started + 1e-6), timeout=20,
+                      what="the progress arc's next step (NewIcon)")
+        running_pixmap = host.prop(item, "IconPixmap")
+        assert running_pixmap != idle_pixmap
+        tip = host.prop(item, "ToolTip")[2]
+        desk.wait_for(lambda: host.prop(item, "ToolTip")[2] != tip, timeout=30,
+                      what="the tooltip's next minute")
+
+        # The menu: read before opening, then opened; the same ids, in place.
+        _rev, before = host.layout(item)
+        host.about_to_show(item, 0)
+        _rev, root = host.layout(item)
+        ids_before = {n["id"] for n in walk(before)}
+        assert ids_before <= {n["id"] for n in walk(root)}
+        lines = labels(root)
+        assert lines["Stop"]["props"].get("enabled", True) is True
+        assert lines["Pause"]["props"].get("enabled", True) is True
+        assert lines["Start 5 min"]["props"].get("visible", True) is False  # hidden while running
+        status = walk(root).__next__()
+        assert status["props"]["label"].startswith("Focus · ") and status["props"]["enabled"] is False
+        opened = len(host.signals_of("LayoutUpdated"))
+        host.about_to_show(item, 0)
+        host.layout(item)
+        # A second opening with nothing new sends no layout at all.
+        assert len(host.signals_of("LayoutUpdated")) == opened
+
+        # Stop through the id read *before* the opening (stable ids), then start 5 min.
+        stop_id = next(n["id"] for n in walk(before) if n["props"].get("label") == "Stop")
+        host.click(item, stop_id)
+        app.wait("session_ended", where=lambda r: r.get("outcome") == "stopped")
+        host.about_to_show(item, 0)
+        _rev, root = host.layout(item)
+        start5 = find_label(root, "Start 5 min")
+        assert start5["props"].get("visible", True) is True and start5["props"].get("enabled", True) is True
+        assert start5["id"] in ids_before
+        host.click(item, start5["id"])
+        assert app.wait("session_started", kind="micro", where=lambda r: r["planned_s"] == 300)
+
+        status = app.control("status", "--json")
+        fields = json.loads(status.stdout)
+        assert status.returncode == 0 and fields["state"] == "running" and fields["phase"] == "focus"
+        assert 0 < fields["remaining_s"] <= 300
+
+        # Submenus: filled when the host opens them, every line readable.
+        _rev, root = host.layout(item)
+        task_menu = find_label(root, "Start on task")
+        assert task_menu["props"].get("children-display") == "submenu"
+        host.about_to_show(item, task_menu["id"])
+        _rev, root = host.layout(item)
+        task_menu = find_label(root, "Start on task")
+        [empty] = [c for c in task_menu["children"] if c["props"].get("visible", True)]
+        assert empty["props"]["label"].startswith("No open tasks") and empty["props"]["enabled"] is False
+        for node in walk(root):
+            assert node["props"].get("type") == "separator" or node["props"].get("label"), node
+
+        assert app.control("quit").returncode == 0
+        assert app.wait_exit() == 0
