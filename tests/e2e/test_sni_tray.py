@@ -98,3 +98,23 @@ def test_sni_item_icon_tooltip_activate_and_menu(sni_desktop: Desktop, tmp_path:
 
         assert app.control("quit").returncode == 0
         assert app.wait_exit() == 0
+
+
+def test_sni_traffic_is_the_visible_change_rate(sni_desktop: Desktop, tmp_path: Path) -> None:
+    """While a session runs with the ring hidden, the app sends the shell only the icon's
+    1/60 steps and the tooltip's minutes: no per-second traffic, no menu traffic."""
+    desk = sni_desktop
+    with SniHost(desk.bus_address) as host:
+        app = RunningApp(desk, tmp_path, scale=60, tray="sni")
+        item = host.item()
+        host.about_to_show(item, 0)
+        _rev, root = host.layout(item)
+        host.click(item, find_label(root, "Start 5 min")["id"])  # from the menu: the ring stays hidden
+        start = app.wait("session_started", kind="micro")["mono"]
+        end = app.wait("session_ended", kind="micro", timeout=60)["mono"]
+        assert not [r for r in app.records() if r["event"] == "ring_shown"]
+        during = [s[3] for s in host.signals if start + 0.05 < s[0] < end - 0.05]
+        icons, tips = during.count("NewIcon"), during.count("NewToolTip")
+        assert 50 <= icons <= 60 and 3 <= tips <= 5, during  # 60 steps, 5 minutes
+        assert len(during) == icons + tips, sorted(set(during))
+        assert app.control("quit").returncode == 0
