@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from microsession.ui.session.ring import RingWindow
     from microsession.ui.session.starts import Starts
 
-NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
+NO_TRAY_HINT = ("No system tray here: this window is the app. Click or Space to start;"
+                " right-click or Shift+F10 for the menu.")
 
 
 class Shell(QObject, Voice):
@@ -66,6 +67,7 @@ class Shell(QObject, Voice):
         self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
         self._notices = None
+        self._tray_watch = None
         self._chime = None
         self._told_silent = False
         controller.refreshed.connect(self.render_ring)
@@ -93,6 +95,8 @@ class Shell(QObject, Voice):
             ring.pause_clicked.connect(c.pause)
             ring.resume_clicked.connect(c.resume)
             ring.stop_clicked.connect(self.on_ring_stop)
+            ring.clicked.connect(self.on_window_click)
+            ring.close_requested.connect(self.quit)
             ring.moved.connect(self.remember_ring_place)
             self.render_ring()
         return self._ring
@@ -130,8 +134,26 @@ class Shell(QObject, Voice):
             self.ring.set_main_window_mode(True)
             self.ring.set_hint(NO_TRAY_HINT)
             self.show_ring()
+            from microsession.ui.tray.watch import TrayWatch  # only without a tray
+
+            self._tray_watch = TrayWatch(self)
+            self._tray_watch.appeared.connect(self.adopt_tray)
         if self.c.engine.state is not State.IDLE:
             self.show_ring()
+
+    def adopt_tray(self, icon: QSystemTrayIcon | None = None) -> None:
+        """A tray came up after the app: the icon moves into it, the ring is the ring again."""
+        if self.tray is not None:
+            return
+        self.has_tray = True
+        self.tray = Tray(self.c, self.menu, self.on_tray_click, self.dark, icon)
+        self.tray.show()
+        if self._ring is not None:
+            self._ring.set_hint("")
+            self._ring.set_main_window_mode(False)
+            if self.c.engine.state is State.IDLE:
+                self._ring.hide()
+        trace("tray_adopted")
 
     # --- user moves ----------------------------------------------------------------
     def on_tray_click(self) -> None:
@@ -145,6 +167,17 @@ class Shell(QObject, Voice):
             self.c.start_default()
         else:
             self.toggle_ring()
+
+    def on_window_click(self) -> None:
+        """The ring as the main window (no tray): a click or Space is the tray's click,
+        and pauses or resumes a running session (the window cannot hide)."""
+        state = self.c.engine.state
+        if state is State.RUNNING:
+            self.c.pause()
+        elif state is State.PAUSED:
+            self.c.resume()
+        else:
+            self.on_tray_click()
 
     def toggle_ring(self) -> None:
         if self.ring_visible() and self.has_tray:
