@@ -118,3 +118,31 @@ def test_sni_traffic_is_the_visible_change_rate(sni_desktop: Desktop, tmp_path: 
         assert 50 <= icons <= 60 and 3 <= tips <= 5, during  # 60 steps, 5 minutes
         assert len(during) == icons + tips, sorted(set(during))
         assert app.control("quit").returncode == 0
+
+
+def arc_top_rgb(pixmaps) -> tuple[int, int, int]:
+    """The colour at 12 o'clock on the progress arc of the 64-px IconPixmap (ARGB, big-endian)."""
+    [(w, _h, data)] = [p for p in pixmaps if p[0] == 64]
+    i = 4 * (6 * w + w // 2)
+    return data[i + 1], data[i + 2], data[i + 3]
+
+
+def test_sni_icon_follows_the_desktops_dark_preference(sni_desktop: Desktop, tmp_path: Path) -> None:
+    """GNOME's dark style (the portal's color-scheme, read by Qt through QStyleHints) turns
+    the icon's arc to the colours for a dark panel, while the app runs."""
+    from fake_portal import FakePortal
+
+    desk = sni_desktop
+    with FakePortal(desk.bus_address, scheme=2) as portal, SniHost(desk.bus_address) as host:
+        app = RunningApp(desk, tmp_path, scale=1, tray="sni", extra_env={"XDG_CURRENT_DESKTOP": "GNOME"})
+        item = host.item()
+        host.activate(item)
+        app.wait("session_started", kind="micro")
+        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == (0x2E, 0x8B, 0x99), timeout=20,
+                      what="the focus arc for a light panel")
+        assert portal.reads >= 1
+        portal.set_scheme(1)
+        app.wait("color_scheme", dark=True, timeout=20)
+        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == (0x5F, 0xB4, 0xBF), timeout=20,
+                      what="the focus arc for a dark panel")
+        assert app.control("quit").returncode == 0

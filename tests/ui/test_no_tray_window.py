@@ -71,3 +71,14 @@ def test_a_tray_that_comes_later_takes_the_icon(shell):
     assert shell.ring.height() == SIDE and shell.ring.focusPolicy() == Qt.FocusPolicy.NoFocus
     shell.on_tray_click()
     assert shell.c.engine.state is State.RUNNING and shell.ring.isVisible()
+
+
+def test_symbolic_setting_and_scheme_reach_the_tray(shell):
+    from dataclasses import replace
+
+    shell.adopt_tray(QSystemTrayIcon())
+    before = shell.tray.redraws
+    shell.apply_settings(replace(shell.c.settings, tray_symbolic=True))
+    assert shell.tray.redraws == before + 1 and shell.tray._symbolic
+    shell.on_scheme_changed()  # the same scheme: nothing to redraw
+    assert shell.tray.redraws == before + 1

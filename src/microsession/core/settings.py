@@ -112,6 +112,7 @@ SPECS: dict[str, Spec] = {
     "hook_session_end": Spec("", text_check=check_command),
     "hook_break_end": Spec("", text_check=check_command),
     "hook_timeout_s": Spec(10, 1, 300),
+    "tray_symbolic": Spec(False),  # a monochrome tray icon (panels that want symbolic icons)
 }
 
 
@@ -147,6 +148,7 @@ class Settings:
     hook_session_end: str = SPECS["hook_session_end"].default
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
+    tray_symbolic: bool = SPECS["tray_symbolic"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

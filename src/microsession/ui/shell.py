@@ -24,7 +24,7 @@ from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
-from microsession.ui.palette import is_dark
+from microsession.ui.palette import scheme_is_dark
 from microsession.ui.tray.icon import Tray
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ class Shell(QObject, Voice):
                  tray_icon: QSystemTrayIcon | None = None) -> None:
         super().__init__()
         self.app, self.c, self.conn = app, controller, conn
-        self.dark = is_dark(app.palette())
+        self.dark = scheme_is_dark(app)
+        app.styleHints().colorSchemeChanged.connect(self.on_scheme_changed)
         self._ring: RingWindow | None = None  # the widgets are built when first needed:
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
         self._notifier: Notifier | None = None
@@ -232,6 +233,17 @@ class Shell(QObject, Voice):
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
+        if self.tray is not None:
+            self.tray.set_look(self.dark, settings.tray_symbolic)
+
+    def on_scheme_changed(self, _scheme=None) -> None:
+        """The desktop went dark or light: the tray icon follows (the ring reads its palette)."""
+        self.dark = scheme_is_dark(self.app)
+        trace("color_scheme", dark=self.dark)
+        if self.tray is not None:
+            self.tray.set_look(self.dark, self.c.settings.tray_symbolic)
+        if self._ring is not None:
+            self._ring.update()
 
     def _picks(self, what: str) -> list[menus.Pick]:
         from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)

@@ -19,6 +19,7 @@ class Tray(QObject):
                  dark: bool, icon: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller, self._on_click, self._dark = controller, on_click, dark
+        self._symbolic = controller.settings.tray_symbolic
         self.icon = icon or QSystemTrayIcon(self)
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
@@ -35,6 +36,12 @@ class Tray(QObject):
             self.icon.show()
             trace_when_embedded(self.icon)
 
+    def set_look(self, dark: bool, symbolic: bool) -> None:
+        """The panel's scheme changed (dark / light), or the symbolic setting did."""
+        if (dark, symbolic) != (self._dark, self._symbolic):
+            self._dark, self._symbolic, self._key = dark, symbolic, None
+            self.refresh()
+
     def refresh(self) -> None:
         """Redraw the icon only when its picture changes; the tooltip only when its text does."""
         snap = self.controller.snapshot()
@@ -44,7 +51,7 @@ class Tray(QObject):
         if key != self._key:
             self._key = key
             self.redraws += 1
-            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark))
+            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark, symbolic=self._symbolic))
         tip = "Micro-Session — " + (f"{snap.title} · {minutes_text(snap.remaining_s)} left" if running else snap.title)
         if not running and self.note:
             tip += f" · {self.note}"

@@ -32,6 +32,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "hook_session_start": ("When a session starts", ""), "hook_session_end": ("When a session ends", ""),
     "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
     "backup_keep": ("Backups kept", ""),
+    "tray_symbolic": ("A monochrome (symbolic) tray icon", ""),
 }
 # tab -> [(group, [keys])]
 TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
@@ -46,7 +47,8 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ("&Integration", [("Start at login", ["start_at_login"]),
                       ("Commands run at session moments", ["hook_session_start", "hook_session_end",
                                                            "hook_break_end", "hook_timeout_s"])]),
-    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"])]),
+    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"]),
+                         ("Tray icon", ["tray_symbolic"])]),
 ]
 # a field enabled only while its switch is on
 DEPENDS = {"preparation_min_minutes": "preparation", "preparation_checklist": "preparation",
