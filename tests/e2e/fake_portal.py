@@ -10,6 +10,7 @@ import threading
 
 from jeepney import DBusAddress, HeaderFields, MessageType, message_bus, new_error, new_method_return, new_signal
 from jeepney.io.blocking import open_dbus_connection
+from sni_host import serve
 
 PORTAL = "org.freedesktop.portal.Desktop"
 PATH = "/org/freedesktop/portal/desktop"
@@ -43,24 +44,20 @@ class FakePortal:
                                    (NAMESPACE, "color-scheme", ("u", scheme))))
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                msg = self._conn.receive(timeout=0.1)
-            except TimeoutError:
-                continue
-            except (OSError, EOFError, ValueError):
-                return
-            if msg.header.message_type is not MessageType.method_call:
-                continue
-            member = msg.header.fields.get(HeaderFields.member)
-            value = ("u", self.scheme)
-            if member == "ReadAll":
-                self.reads += 1
-                reply = new_method_return(msg, "a{sa{sv}}", ({NAMESPACE: {"color-scheme": value}},))
-            elif member == "ReadOne":
-                reply = new_method_return(msg, "v", (value,))
-            elif member == "Read":
-                reply = new_method_return(msg, "v", (("v", value),))
-            else:
-                reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
-            self._conn.send(reply)
+        serve(self._conn, self._stop, self._answer)
+
+    def _answer(self, msg) -> None:
+        if msg.header.message_type is not MessageType.method_call:
+            return
+        member = msg.header.fields.get(HeaderFields.member)
+        value = ("u", self.scheme)
+        if member == "ReadAll":
+            self.reads += 1
+            reply = new_method_return(msg, "a{sa{sv}}", ({NAMESPACE: {"color-scheme": value}},))
+        elif member == "ReadOne":
+            reply = new_method_return(msg, "v", (value,))
+        elif member == "Read":
+            reply = new_method_return(msg, "v", (("v", value),))
+        else:
+            reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
+        self._conn.send(reply)

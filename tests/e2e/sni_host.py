@@ -102,18 +102,13 @@ class SniHost:
 
     # ------------------------------------------------------------------ serving
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                msg = self._serve.receive(timeout=0.1)
-            except TimeoutError:
-                continue
-            except (OSError, EOFError, ValueError):
-                return
-            kind = msg.header.message_type
-            if kind is MessageType.signal:
+        def handle(msg) -> None:
+            if msg.header.message_type is MessageType.signal:
                 self._record(msg)
-            elif kind is MessageType.method_call:
+            elif msg.header.message_type is MessageType.method_call:
                 self._answer(msg)
+
+        serve(self._serve, self._stop, handle)
 
     def _record(self, msg) -> None:
         f = msg.header.fields
@@ -203,6 +198,18 @@ class SniHost:
     def click(self, item: str, menu_id: int) -> None:
         self.call(item, MENU_IFACE, "Event", "isvu", (menu_id, "clicked", ("i", 0), 0),
                   path=self.menu_path(item))
+
+
+def serve(conn, stop: threading.Event, handle: Callable[[Any], None]) -> None:
+    """Receive on `conn` and hand each message to `handle` until `stop` is set or the bus goes."""
+    while not stop.is_set():
+        try:
+            msg = conn.receive(timeout=0.1)
+        except TimeoutError:
+            continue
+        except (OSError, EOFError, ValueError):
+            return
+        handle(msg)
 
 
 def _node(raw) -> dict:
