@@ -5,6 +5,7 @@ later (a StatusNotifierWatcher, or an XEmbed tray host on X11) the icon moves in
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def test_fallback_window_keyboard_then_a_late_sni_watcher(bare_desktop: Desktop,
     desk = bare_desktop
     app = RunningApp(desk, tmp_path, scale=60, tray="none")
     wid = fallback_window(desk)
-    if os.environ.get("MICROSESSION_SCREENSHOTS"):
-        desk.screenshot(Path(__file__).resolve().parents[2] / "docs/screenshots/no-tray-window.png")
+    if os.environ.get("MICROSESSION_SCREENSHOTS"):  # the window and a margin, for the README
+        x, y, w, h = desk.window_geometry(wid)
+        shot = desk.screenshot(tmp_path / "screen.png")
+        out = Path(__file__).resolve().parents[2] / "docs/screenshots/no-tray-window.png"
+        subprocess.run(["/usr/bin/convert", str(shot), "-crop", f"{w + 40}x{h + 40}+{x - 20}+{max(0, y - 20)}",
+                        "+repage", str(out)], check=True)
     desk.activate(wid)
     desk.key("space")  # the tray's click: the default sprint
     assert app.wait("session_started", kind="micro")["planned_s"] == 900
