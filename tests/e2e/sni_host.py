@@ -9,9 +9,11 @@ test needs:
 * records every item that registers, and every signal an item or its dbusmenu sends
   (``NewIcon``, ``NewToolTip``, ``LayoutUpdated``, ``ItemsPropertiesUpdated``...) with the
   time it came, so a test can count the traffic per minute;
-* on a second connection, calls the item like a panel does: properties (``IconPixmap``,
-  ``ToolTip``, ``Menu``), ``Activate(x, y)``, and the menu's ``GetLayout``, ``AboutToShow``
-  and ``Event(id, "clicked")``.
+* calls the item like a panel does: properties (``IconPixmap``, ``ToolTip``, ``Menu``),
+  ``Activate(x, y)``, and the menu's ``GetLayout``, ``AboutToShow`` and ``Event(id,
+  "clicked")``. On the same connection as the signals: when a call returns, every signal
+  the app sent before its reply has been recorded (the bus keeps one sender's order), so a
+  test can count what an opening of the menu sent.
 
 No pytest import: the benchmarks use it too. Used as ``with SniHost(bus_address) as host:``.
 """
@@ -68,7 +70,8 @@ class SniHost:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._serve = open_dbus_connection(bus_address)
-        self._calls = open_dbus_connection(bus_address)
+        self._send_lock = threading.Lock()
+        self._replies: dict[int, list] = {}  # serial -> [threading.Event, reply or None]
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -94,11 +97,10 @@ class SniHost:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        for conn in (self._serve, self._calls):
-            try:
-                conn.close()
-            except OSError:
-                pass
+        try:
+            self._serve.close()
+        except OSError:
+            pass
 
     # ------------------------------------------------------------------ serving
     def _loop(self) -> None:
@@ -107,6 +109,11 @@ class SniHost:
                 self._record(msg)
             elif msg.header.message_type is MessageType.method_call:
                 self._answer(msg)
+            else:  # a reply to one of our calls
+                waiting = self._replies.get(msg.header.fields.get(HeaderFields.reply_serial, -1))
+                if waiting is not None:
+                    waiting[1] = msg
+                    waiting[0].set()
 
         serve(self._serve, self._stop, handle)
 
@@ -117,6 +124,22 @@ class SniHost:
             with self._lock:
                 self.signals.append((time.monotonic(), f.get(HeaderFields.sender, ""), iface,
                                      f.get(HeaderFields.member, ""), tuple(msg.body)))
+
+    def _send(self, msg, serial: int | None = None) -> None:
+        with self._send_lock:
+            self._serve.send(msg, serial=serial)
+
+    def _call(self, msg, timeout: float = 10.0):
+        with self._send_lock:
+            serial = next(self._serve.outgoing_serial)
+        waiting = self._replies[serial] = [threading.Event(), None]
+        try:
+            self._send(msg, serial)
+            if not waiting[0].wait(timeout):
+                raise TimeoutError(f"no reply to {msg.header.fields.get(HeaderFields.member)} in {timeout} s")
+            return waiting[1]
+        finally:
+            del self._replies[serial]
 
     def _answer(self, msg) -> None:
         f = msg.header.fields
@@ -132,8 +155,8 @@ class SniHost:
                 self.items.append(item)
                 self.registered_at.append(time.monotonic())
             reply = new_method_return(msg)
-            self._serve.send(reply)
-            self._serve.send(new_signal(DBusAddress(WATCHER_PATH, interface=WATCHER),
+            self._send(reply)
+            self._send(new_signal(DBusAddress(WATCHER_PATH, interface=WATCHER),
                                         "StatusNotifierItemRegistered", "s", (item,)))
             return
         elif member == "RegisterStatusNotifierHost":
@@ -149,7 +172,7 @@ class SniHost:
                 reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownProperty", "s", (msg.body[1],))
         else:
             reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (member,))
-        self._serve.send(reply)
+        self._send(reply)
 
     # ------------------------------------------------------------------ reading
     def item(self, timeout: float = 30.0) -> str:
@@ -167,7 +190,7 @@ class SniHost:
     def call(self, item: str, iface: str, member: str, signature: str = "", body: tuple = (),
              path: str | None = None, timeout: float = 10.0) -> tuple:
         msg = new_method_call(self._address(item, iface, path), member, signature, body)
-        reply = self._calls.send_and_get_reply(msg, timeout=timeout)
+        reply = self._call(msg, timeout=timeout)
         if reply.header.message_type is MessageType.error:
             raise RuntimeError(f"{member} failed: {reply.header.fields.get(HeaderFields.error_name)} {reply.body}")
         return tuple(reply.body)
@@ -175,7 +198,7 @@ class SniHost:
     def prop(self, item: str, name: str) -> Any:
         """An item property's value (the variant unpacked)."""
         addr = self._address(item, ITEM_IFACE)
-        reply = self._calls.send_and_get_reply(Properties(addr).get(name), timeout=10)
+        reply = self._call(Properties(addr).get(name))
         if reply.header.message_type is MessageType.error:
             raise RuntimeError(f"Get {name} failed: {reply.body}")
         return reply.body[0][1]
