@@ -143,7 +143,9 @@ def test_sni_icon_follows_the_desktops_dark_preference(sni_desktop: Desktop, tmp
 
     desk = sni_desktop
     with FakePortal(desk.bus_address, scheme=2) as portal, SniHost(desk.bus_address) as host:
-        app = RunningApp(desk, tmp_path, scale=1, tray="sni", extra_env={"XDG_CURRENT_DESKTOP": "GNOME"})
+        # Qt's GNOME theme reads the portal (pinned: with GTK 3 installed Qt would load its gtk3 theme)
+        gnome = {"XDG_CURRENT_DESKTOP": "GNOME", "QT_QPA_PLATFORMTHEME": "gnome"}
+        app = RunningApp(desk, tmp_path, scale=1, tray="sni", extra_env=gnome)
         item = host.item()
         host.activate(item)
         app.wait("session_started", kind="micro")
