@@ -7,6 +7,7 @@ starts one, and `microsession status --json` agrees."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,24 +137,46 @@ def arc_top_rgb(pixmaps) -> tuple[int, int, int]:
     return data[i + 1], data[i + 2], data[i + 3]
 
 
-def test_sni_icon_follows_the_desktops_dark_preference(sni_desktop: Desktop, tmp_path: Path) -> None:
-    """GNOME's dark style (the portal's color-scheme, read by Qt through QStyleHints) turns
-    the icon's arc to the colours for a dark panel, while the app runs."""
+def ring_card_lightness(desk: Desktop, tmp_path: Path) -> int:
+    """The ring window's card colour beside the ring (0..255), from a screenshot."""
+    [wid] = desk.window_ids("^Micro-Session$")
+    x, y, _w, _h = desk.window_geometry(wid)
+    shot = desk.screenshot(tmp_path / "scheme.png")
+    out = subprocess.run(["/usr/bin/convert", str(shot), "-crop", f"1x1+{x + 8}+{y + 90}", "txt:-"],
+                         capture_output=True, text=True, check=True).stdout
+    r, g, b = (int(out.splitlines()[-1].split("#")[1][i:i + 2], 16) for i in (0, 2, 4))
+    return max(r, g, b)
+
+
+LIGHT_PANEL_ARC, DARK_PANEL_ARC = (0x2E, 0x8B, 0x99), (0x5F, 0xB4, 0xBF)  # the focus arc
+
+
+@pytest.mark.parametrize("desktop_env, arcs", [
+    # GNOME: Qt's GNOME theme reads the portal (pinned: with GTK 3 installed Qt would load its
+    # gtk3 theme); the top bar is dark in both styles, so the icon keeps its dark-panel colours.
+    ({"XDG_CURRENT_DESKTOP": "GNOME", "QT_QPA_PLATFORMTHEME": "gnome"}, (DARK_PANEL_ARC, DARK_PANEL_ARC)),
+    # elsewhere (the portal theme, e.g. on sway): the panel follows the style, so does the icon
+    ({"QT_QPA_PLATFORMTHEME": "xdgdesktopportal"}, (LIGHT_PANEL_ARC, DARK_PANEL_ARC)),
+], ids=["gnome", "portal"])
+def test_sni_dark_style_followed(sni_desktop: Desktop, tmp_path: Path, desktop_env, arcs) -> None:
+    """The desktop's dark style (the portal's color-scheme, read by Qt through QStyleHints),
+    switched while the app runs: the ring turns dark, the icon is drawn for its panel."""
     from fake_portal import FakePortal
 
     desk = sni_desktop
     with FakePortal(desk.bus_address, scheme=2) as portal, SniHost(desk.bus_address) as host:
-        # Qt's GNOME theme reads the portal (pinned: with GTK 3 installed Qt would load its gtk3 theme)
-        gnome = {"XDG_CURRENT_DESKTOP": "GNOME", "QT_QPA_PLATFORMTHEME": "gnome"}
-        app = RunningApp(desk, tmp_path, scale=1, tray="sni", extra_env=gnome)
+        app = RunningApp(desk, tmp_path, scale=1, tray="sni", extra_env=desktop_env)
         item = host.item()
-        host.activate(item)
-        app.wait("session_started", kind="micro")
-        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == (0x2E, 0x8B, 0x99), timeout=20,
-                      what="the focus arc for a light panel")
-        assert portal.reads >= 1
+        host.activate(item)  # a session, and its ring
+        app.wait("ring_shown")
+        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == arcs[0], timeout=20,
+                      what=f"the focus arc {arcs[0]}")
+        assert portal.reads >= 1 and ring_card_lightness(desk, tmp_path) > 200
         portal.set_scheme(1)
         app.wait("color_scheme", dark=True, timeout=20)
-        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == (0x5F, 0xB4, 0xBF), timeout=20,
-                      what="the focus arc for a dark panel")
+        desk.wait_for(lambda: arc_top_rgb(host.prop(item, "IconPixmap")) == arcs[1], timeout=20,
+                      what=f"the focus arc {arcs[1]}")
+        desk.wait_for(lambda: ring_card_lightness(desk, tmp_path) < 80, timeout=20, what="a dark ring")
+        portal.set_scheme(2)
+        desk.wait_for(lambda: ring_card_lightness(desk, tmp_path) > 200, timeout=20, what="a light ring again")
         assert app.control("quit").returncode == 0

@@ -52,17 +52,6 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
 
 
-def scheme_is_dark(app) -> bool:
-    """The desktop's colour scheme (GNOME's and KDE's dark preference, through the portal's
-    ``color-scheme`` where Qt reads it): `QStyleHints.colorScheme()`; the palette when unknown."""
-    from PySide6.QtCore import Qt
-
-    scheme = app.styleHints().colorScheme()
-    if scheme == Qt.ColorScheme.Unknown:
-        return is_dark(app.palette())
-    return scheme == Qt.ColorScheme.Dark
-
-
 def dark_palette() -> QPalette:
     """A calm dark palette (used by screenshots and tests)."""
     p = QPalette()

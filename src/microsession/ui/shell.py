@@ -24,7 +24,7 @@ from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
-from microsession.ui.palette import scheme_is_dark
+from microsession.ui.scheme import Scheme
 from microsession.ui.tray.icon import Tray
 
 if TYPE_CHECKING:
@@ -44,8 +44,9 @@ class Shell(QObject, Voice):
                  tray_icon: QSystemTrayIcon | None = None) -> None:
         super().__init__()
         self.app, self.c, self.conn = app, controller, conn
-        self.dark = scheme_is_dark(app)
-        app.styleHints().colorSchemeChanged.connect(self.on_scheme_changed)
+        self.scheme = Scheme(app, self)
+        self.dark = self.scheme.panel_dark()  # the tray icon's surface
+        self.scheme.changed.connect(self.on_scheme_changed)
         self._ring: RingWindow | None = None  # the widgets are built when first needed:
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
         self._notifier: Notifier | None = None
@@ -236,14 +237,13 @@ class Shell(QObject, Voice):
         if self.tray is not None:
             self.tray.set_look(self.dark, settings.tray_symbolic)
 
-    def on_scheme_changed(self, _scheme=None) -> None:
-        """The desktop went dark or light: the tray icon follows (the ring reads its palette)."""
-        self.dark = scheme_is_dark(self.app)
-        trace("color_scheme", dark=self.dark)
+    def on_scheme_changed(self) -> None:
+        """The desktop went dark or light: the windows follow (their palette), and the tray
+        icon where its panel does."""
+        self.dark = self.scheme.panel_dark()
+        trace("color_scheme", dark=self.scheme.dark(), panel_dark=self.dark)
         if self.tray is not None:
             self.tray.set_look(self.dark, self.c.settings.tray_symbolic)
-        if self._ring is not None:
-            self._ring.update()
 
     def _picks(self, what: str) -> list[menus.Pick]:
         from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)
