@@ -86,6 +86,12 @@ def test_sni_item_icon_tooltip_activate_and_menu(sni_desktop: Desktop, tmp_path:
         start5 = find_label(root, "Start 5 min")
         assert start5["props"].get("visible", True) is True and start5["props"].get("enabled", True) is True
         assert start5["id"] in ids_before
+        stack_menu = find_label(root, "Stack")  # a submenu, filled when the host opens it
+        host.about_to_show(item, stack_menu["id"])
+        _rev, root = host.layout(item)
+        stacks = [c["props"]["label"] for c in find_label(root, "Stack")["children"]
+                  if c["props"].get("visible", True) and c["props"].get("enabled", True)]
+        assert any(label.startswith("Research → Write → Edit") for label in stacks), stacks
         host.click(item, start5["id"])
         assert app.wait("session_started", kind="micro", where=lambda r: r["planned_s"] == 300)
 
