@@ -82,3 +82,18 @@ def test_symbolic_setting_and_scheme_reach_the_tray(shell):
     assert shell.tray.redraws == before + 1 and shell.tray._symbolic
     shell.on_scheme_changed()  # the same scheme: nothing to redraw
     assert shell.tray.redraws == before + 1
+
+
+def test_log_line_goes_when_the_popup_is_answered(shell):
+    """The menu's state lines are refreshed on each change without an opening (SNI hosts may
+    read the layout without asking first): "Log session…" goes once the popup is answered."""
+    def lines() -> list[str]:
+        return [a.text() for a in shell.menu.actions() if a.isVisible()]
+
+    shell.c.start(5)
+    shell.c.clock.advance(300)
+    shell.c.wake()
+    shell.menu.aboutToShow.emit()
+    assert "Log session…" in lines()
+    shell.popup.save()
+    assert shell.c.engine.state is State.BREAK and "Log session…" not in lines()

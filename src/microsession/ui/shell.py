@@ -63,6 +63,7 @@ class Shell(QObject, Voice):
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
             stacks=lambda: self._picks("stacks"), windows=self._window_picks)
         self._shell_actions = shell_actions
+        controller.changed.connect(self._note_log_waiting)  # before the menu's own refresh on changes
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
         self.menu.aboutToHide.connect(lambda: memory.release(trim_heap=False))
@@ -359,8 +360,11 @@ class Shell(QObject, Voice):
             self.c.start(self.c.last_minutes)
             self.show_ring()
 
-    def _update_log_action(self) -> None:
+    def _note_log_waiting(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
+
+    def _update_log_action(self) -> None:
+        self._note_log_waiting()
         menus.fill(self.menu, self.c, self._shell_actions)
 
     # --- rendering and small services ------------------------------------------------
