@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_runner import RunningApp
+from app_runner import RunningApp, app_windows
 from desktop import Desktop
-from sni_host import SniHost, find_label, walk
+from sni_host import ITEM_IFACE, SniHost, find_label, walk
 
 
 @pytest.fixture
@@ -111,6 +111,12 @@ def test_sni_item_icon_tooltip_activate_and_menu(sni_desktop: Desktop, tmp_path:
         assert empty["props"]["label"].startswith("No open tasks") and empty["props"]["enabled"] is False
         for node in walk(root):
             assert node["props"].get("type") == "separator" or node["props"].get("label"), node
+
+        # A host that asks for the menu (ContextMenu) instead of drawing the dbusmenu itself.
+        before_windows = set(app_windows(desk))
+        host.call(item, ITEM_IFACE, "ContextMenu", "ii", (600, 10))
+        desk.wait_for(lambda: set(app_windows(desk)) - before_windows, timeout=10, what="the menu on ContextMenu")
+        desk.key("Escape")
 
         assert app.control("quit").returncode == 0
         assert app.wait_exit() == 0

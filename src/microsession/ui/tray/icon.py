@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from microsession.core.format import minutes_text
 from microsession.core.session import State
-from microsession.ui.tray.embed import trace_when_embedded
+from microsession.ui.tray.embed import trace_when_embedded, xembed_window
 from microsession.ui.tray import icon_picture as icons
 from microsession.ui.session.controller import Controller
 
@@ -67,4 +67,11 @@ class Tray(QObject):
         # click too (start, then hide the ring), not something to ignore.
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._on_click()
+        elif reason == QSystemTrayIcon.ActivationReason.Context and xembed_window() is None:
+            # A StatusNotifier host that asks the item for its menu (ContextMenu) instead of
+            # reading the dbusmenu; Qt shows the menu itself only for an XEmbed icon.
+            from PySide6.QtGui import QCursor
+
+            menu = self.icon.contextMenu()
+            menu.popup(QCursor.pos())
 
