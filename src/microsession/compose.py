@@ -150,5 +150,5 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
     shell.hooks.folder = folder
     QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
-    trace("ready")
+    trace("ready", platform=app.platformName())
     return Running(shell, journal, conn)

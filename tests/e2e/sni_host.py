@@ -177,7 +177,12 @@ class SniHost:
     # ------------------------------------------------------------------ reading
     def item(self, timeout: float = 30.0) -> str:
         """The first registered item ("service/path"), waiting for it."""
-        return wait_for(lambda: self.items[0] if self.items else None, timeout, "an SNI item to register")
+        deadline = time.monotonic() + timeout
+        while not self.items:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no SNI item registered in {timeout:.0f} s")
+            time.sleep(0.02)
+        return self.items[0]
 
     def signals_of(self, member: str, since: float = 0.0) -> list[tuple[float, str, str, str, tuple]]:
         with self._lock:
@@ -251,14 +256,3 @@ def walk(node: dict):
 def find_label(node: dict, label: str) -> dict | None:
     """The first node whose label, without mnemonics' underscores, starts with `label`."""
     return next((n for n in walk(node) if str(n["props"].get("label", "")).replace("_", "").startswith(label)), None)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what} (last: {value!r})")
-        time.sleep(interval)

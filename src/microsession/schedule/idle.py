@@ -1,6 +1,9 @@
 """Idle time (seconds since the last keyboard or mouse input) for "back at the desk" rules.
 
 Sources, tried in order for the platform; the first that answers is used:
+- Linux on Wayland: the compositor's ext-idle-notify-v1 (or org_kde_kwin_idle), see
+  schedule/wayland_idle.py; X11's extension is not tried there (Xwayland sees only the
+  input of X clients, so it would call a typing user idle);
 - Linux, Wayland/X11 under GNOME: Mutter's IdleMonitor over D-Bus (jeepney);
 - Linux, KDE and others: org.freedesktop.ScreenSaver.GetSessionIdleTime over D-Bus;
 - X11: the MIT-SCREEN-SAVER extension through libXss (ctypes);
@@ -164,6 +167,15 @@ class MacIdleSource:
         return float(self._fn(0, 0xFFFFFFFF))
 
 
+def wayland_source() -> IdleSource:
+    from microsession.schedule import wayland_idle
+
+    try:
+        return wayland_idle.WaylandIdleSource()
+    except wayland_idle.IdleUnavailable as exc:
+        raise IdleUnavailable(str(exc)) from None
+
+
 Factory = Callable[[], IdleSource]
 
 
@@ -174,10 +186,13 @@ def candidates(platform: str, env: Mapping[str, str]) -> list[tuple[str, Factory
     if platform == "darwin":
         return [("macos", MacIdleSource)]
     found: list[tuple[str, Factory]] = []
+    wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE") == "wayland"
+    if wayland:
+        found.append(("wayland", wayland_source))
     if env.get("DBUS_SESSION_BUS_ADDRESS") or env.get("XDG_RUNTIME_DIR"):
         found += [("mutter", lambda: DBusIdleSource(DBusIdleSource.MUTTER)),
                   ("freedesktop", lambda: DBusIdleSource(DBusIdleSource.FREEDESKTOP))]
-    if env.get("DISPLAY"):
+    if env.get("DISPLAY") and not wayland:
         found.append(("x11", XScreenSaverSource))
     return found
 

@@ -51,6 +51,10 @@ class Shell(QObject, Voice):
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
         self._notifier: Notifier | None = None
         self._ring_placed = False
+        # Wayland: no client places its windows, and a new one may take the keyboard as it
+        # maps (sway): the ring opens where the compositor puts it, its place is not kept,
+        # and the popup opens inside the ring's window.
+        self.on_wayland = app.platformName().startswith("wayland")
         self.menu = QMenu()
         self._starts: Starts | None = None
         self._windows: dict[str, QWidget] = {}
@@ -90,7 +94,7 @@ class Shell(QObject, Voice):
             s, c = self.c.settings, self.c
             ring.set_always_on_top(s.ring_on_top)
             ring.set_menu(self.menu)
-            if s.ring_x >= 0 and s.ring_y >= 0:
+            if s.ring_x >= 0 and s.ring_y >= 0 and not self.on_wayland:
                 self._ring_placed = True
                 ring.move(s.ring_x, s.ring_y)
             ring.visibility_changed.connect(c.set_ring_visible)
@@ -122,12 +126,14 @@ class Shell(QObject, Voice):
             from microsession.ui.session.end_popup import EndPopup
 
             self._popup = EndPopup()
+            if self.on_wayland:
+                self.ring.host_form(self._popup)
             self._popup.saved.connect(self.on_log_saved)
             self._popup.skipped.connect(lambda _id: self.after_popup())
         return self._popup
 
     def popup_visible(self) -> bool:
-        return self._popup is not None and self._popup.isVisible()
+        return self._popup is not None and self._popup.waiting()
 
     # --- showing -------------------------------------------------------------------
     def show(self) -> None:
@@ -191,7 +197,7 @@ class Shell(QObject, Voice):
     def show_ring(self) -> None:
         """Show the ring; the first time, under the tray icon (top right if unknown)."""
         ring = self.ring
-        if not self._ring_placed:
+        if not self._ring_placed and not self.on_wayland:
             self._ring_placed = True
             screen = self.app.primaryScreen().availableGeometry()
             tray = self.tray.geometry() if self.tray else None
@@ -319,7 +325,7 @@ class Shell(QObject, Voice):
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
         self.popup.ask(ended, near, tasks=self.starts.tasks_of(ended.session),
                        interrupted=ended.session.id in self.c.interrupted, step=step)
-        trace("popup_shown", id=ended.session.id)
+        trace("popup_shown", id=ended.session.id, in_ring=self.on_wayland, on_screen=self.popup.isVisible())
 
     def on_break_ended(self, ended: Ended) -> None:
         self.chime()
@@ -366,6 +372,7 @@ class Shell(QObject, Voice):
     def _update_log_action(self) -> None:
         self._note_log_waiting()
         menus.fill(self.menu, self.c, self._shell_actions)
+        trace("menu_shown")
 
     # --- rendering and small services ------------------------------------------------
     def render_ring(self) -> None:
@@ -377,7 +384,7 @@ class Shell(QObject, Voice):
         self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
 
     def remember_ring_place(self, pos) -> None:
-        if self.conn is None:
+        if self.conn is None or self.on_wayland:  # there a window's place is the compositor's
             return
         try:
             settings_store.save(self.conn, "ring_x", pos.x())

@@ -4,7 +4,9 @@ Tab moves through the fields; 1-5 set the energy (Alt+1-5 from inside a text fie
 Enter saves; Esc skips (the session itself is logged either way). A batch session lists
 its tasks to tick off; a stack's step asks only for the energy and the next step. It is shown without
 taking the keyboard: a click (or the notification's "Log it") gives it focus, so nothing
-typed elsewhere lands in it by surprise.
+typed elsewhere lands in it by surprise. On Wayland, where a new window is placed by the
+compositor and may take the keyboard as it maps, the shell puts it inside the ring's
+window instead (RingWindow.host_form): then `window()` is the ring's.
 """
 
 from __future__ import annotations
@@ -129,9 +131,14 @@ class EndPopup(QWidget):
             widget.setVisible(not step)
         self.finished.setVisible(not step and len(tasks) <= 1)
         self.adjustSize()
-        self.move(self._place(near))
+        if self.isWindow():
+            self.move(self._place(near))
         self.show()
         self.raise_()
+
+    def waiting(self) -> bool:
+        """Asked and not answered yet (inside a hidden ring it is waiting, not visible)."""
+        return not self.isHidden() and bool(self._session_id)
 
     def _fill_batch(self, tasks: Sequence[tuple[str, str]]) -> None:
         for _, box in self.task_checks:
@@ -154,9 +161,18 @@ class EndPopup(QWidget):
         return ()
 
     def focus_now(self) -> None:
-        self.activateWindow()
-        self.raise_()
-        self.stopped_at.setFocus()
+        window = self.window()  # the ring's window when hosted there
+        window.show()
+        window.activateWindow()
+        window.raise_()
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        """The first text field, unless the keyboard is already somewhere in the popup."""
+        inside = self.focusWidget()
+        if inside is None or not self.isAncestorOf(inside) or not inside.isVisible():
+            field = self.stopped_at if not self.stopped_at.isHidden() else self.next_step
+            field.setFocus(Qt.FocusReason.MouseFocusReason)
 
     def _place(self, near: QRect | None) -> QPoint:
         """Below `near` (the ring or the tray icon), right edges aligned, kept on screen."""
@@ -179,18 +195,19 @@ class EndPopup(QWidget):
                           energy if energy > 0 else None, finished, self.interrupted.isChecked())
 
     def save(self) -> None:
-        if self.isVisible() and self._session_id:
+        if self.waiting():
             self.hide()
             self.saved.emit(self._session_id, self.current_log())
 
     def skip(self) -> None:
-        if self.isVisible() and self._session_id:
+        if self.waiting():
             self.hide()
             self.skipped.emit(self._session_id)
 
     def mousePressEvent(self, event) -> None:  # a click anywhere takes the keyboard
         self.activateWindow()
-        super().mousePressEvent(event)
+        self._focus_first()  # inside the ring's window, that window may be active already
+        event.accept()  # and goes no further: inside the ring it would press the ring's buttons
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -1,6 +1,9 @@
 """The progress-ring window: a small frameless card that paints the RingView it is handed.
 
-Pure drawing, no business logic. It repaints only when a new, different view arrives while
+Pure drawing, no business logic. On Wayland it can also host the end-of-session form in
+its own window (`host_form`): there a new window is placed by the compositor (sway put the
+popup over the ring) and takes the keyboard on mapping; a form inside the ring, already on
+screen, opens where the ring is and takes nothing until clicked. It repaints only when a new, different view arrives while
 it is visible, when the hover state changes, or when the resume card's first seconds are over
 (its one single-shot timer).
 """
@@ -74,6 +77,7 @@ class RingWindow(QWidget):
         self._drag_offset: QPoint | None = None
         self._drag_start = QPoint()
         self._dragging = self._reflagging = False
+        self._form: QWidget | None = None
         self._apply_flags()
         self._apply_size()
 
@@ -179,11 +183,36 @@ class RingWindow(QWidget):
             0, 0, SIDE - 20, 1000, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self._hint)
         return HINT_HEIGHT + max(0, rect.height() - QFontMetrics(self._hint_font()).height())
 
+    def host_form(self, form: QWidget) -> None:
+        """Show `form` inside this window, in place of the ring, while it is not hidden."""
+        self._form = form
+        form.setParent(self, Qt.WindowType.Widget)
+        form.setAutoFillBackground(True)
+        form.installEventFilter(self)
+        form.hide()
+
+    def form_shown(self) -> bool:
+        return self._form is not None and not self._form.isHidden()
+
+    def eventFilter(self, watched, event: QEvent) -> bool:  # noqa: N802
+        if watched is self._form and event.type() in (QEvent.Type.Show, QEvent.Type.Hide,
+                                                     QEvent.Type.LayoutRequest):
+            self._apply_size()
+            self.update()
+        return super().eventFilter(watched, event)
+
     def _apply_size(self) -> None:
+        if self.form_shown():
+            size = self._form.sizeHint().expandedTo(self._form.minimumSize()).boundedTo(self._form.maximumSize())
+            self._form.setGeometry(0, 0, size.width(), size.height())
+            self.setFixedSize(size)
+            return
         self.setFixedSize(SIDE, SIDE + self.hint_height() + (NOTE_HEIGHT if self.note_shown() else 0))
 
     # ---- painting ---------------------------------------------------------------
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        if self.form_shown():
+            return  # the form paints the whole window
         view = self._view
         self._painted = view
         dark = is_dark(self.palette())

@@ -10,6 +10,7 @@ HOOK_HINT = "e.g. makoctl mode -a do-not-disturb"
 GROUP_NOTES = {
     "Commands run at session moments": "Each runs as a program and its arguments, never through a shell."
     " The session's facts are in MICROSESSION_* variables; what it prints goes to hooks.log in the data folder.",
+    "Progress ring": "On Wayland the desktop places the ring and decides what stays on top; its place is not remembered there.",
 }
 
 # key -> (label, suffix); a bool's label is its check box's text
