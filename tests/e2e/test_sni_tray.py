@@ -83,6 +83,18 @@ def test_sni_item_icon_tooltip_activate_and_menu(sni_desktop: Desktop, tmp_path:
         app.wait("session_ended", where=lambda r: r.get("outcome") == "stopped")
         host.about_to_show(item, 0)
         _rev, root = host.layout(item)
+        shown = [(str(n["props"]["label"]).replace("_", ""), n["props"].get("enabled", True))
+                 for n in root["children"] if n["props"].get("visible", True) and n["props"].get("label")]
+        assert shown[0] == ("Ready", False)
+        start_at = shown.index(("Start 5 min", True))
+        assert shown[start_at:] == [  # every line of the idle menu, in order, enabled as in the tray's
+            *[(f"Start {m} min", True) for m in (5, 10, 15, 20, 25)], ("Custom…", True),
+            ("Deep work 90 min", True), ("Deep work 120 min", True),
+            ("Start on task", True), ("Batch", True), ("Stack", True),
+            ("Pause", False), ("Interrupted", False), ("+5 min", False), ("Stop", False), ("Skip break", False),
+            ("Log session…", True),  # the stopped session's popup is waiting
+            ("Tasks…", True), ("Projects…", True), ("Stacks…", True), ("Weekly review…", True),
+            ("Triggers…", True), ("Settings…", True), ("Hide ring", True), ("Quit", True)], shown
         start5 = find_label(root, "Start 5 min")
         assert start5["props"].get("visible", True) is True and start5["props"].get("enabled", True) is True
         assert start5["id"] in ids_before
