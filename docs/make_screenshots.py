@@ -1,4 +1,5 @@
-"""Render the ring window and the end-of-session popup offscreen into docs/*.png.
+"""Render the ring window and the end-of-session popup offscreen into docs/*.png
+(and docs/screenshots/ring-deep-work.png, popup-long-task.png).
 
 Run: python docs/make_screenshots.py   (needs no display; uses the offscreen platform)
 """
@@ -65,6 +66,35 @@ def render_popup() -> QPixmap:
     return popup.grab()
 
 
+def render_deep_work() -> QPixmap:
+    """The ring 29 minutes into a 90-minute deep-work block: h:mm:ss fits whole."""
+    ring = RingWindow()
+    ring.setPalette(light_palette())
+    ring.render_view(RingView("deep", 3659 / 5400, "1:00:59", "Deep work", "Chapter 3: the results", "", 3659))
+    return ring.grab()
+
+
+LONG_TASK = "Write the grant application's budget justification section for the committee"
+
+
+def render_long_task_popup() -> QPixmap:
+    """The popup of a session on a task whose name is longer than the popup is wide."""
+    from datetime import datetime, timezone
+
+    from microsession.core.events import Ended, Kind, Outcome, SessionInfo
+    from microsession.ui.session.end_popup import EndPopup
+
+    start = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
+    popup = EndPopup()
+    popup.setPalette(light_palette())
+    popup.ask(Ended(SessionInfo("demo", Kind.MICRO, 1500.0, start, task_id="t1"), Outcome.COMPLETED, start, 1500.0),
+              tasks=[("t1", LONG_TASK)])
+    popup.stopped_at.setText("Staff costs done; travel next")
+    popup.next_step.setText("Ask Dana for the travel quotes")
+    popup.energy.button(3).setChecked(True)
+    return popup.grab()
+
+
 def main() -> int:
     _app = QApplication.instance() or QApplication(sys.argv)
     on_backdrop(render(dark=False), "#c9d2d8").save(str(HERE / "ring-light.png"))
@@ -80,7 +110,10 @@ def main() -> int:
         painter.end()
         strip.save("/tmp/tray-strip.png")
     render_popup().save(str(HERE / "popup.png"))
-    print("saved", HERE / "ring-light.png", HERE / "ring-dark.png", HERE / "popup.png")
+    on_backdrop(render_deep_work(), "#c9d2d8").save(str(HERE / "screenshots" / "ring-deep-work.png"))
+    render_long_task_popup().save(str(HERE / "screenshots" / "popup-long-task.png"))
+    print("saved", HERE / "ring-light.png", HERE / "ring-dark.png", HERE / "popup.png",
+          HERE / "screenshots" / "ring-deep-work.png", HERE / "screenshots" / "popup-long-task.png")
     return 0
 
 

@@ -45,12 +45,12 @@ def dump(folder: Path) -> list[str]:
 
 def test_export_import_export_gives_identical_files(data, tmp_path, capsys):
     code, out, err = cli(capsys, "export", "--format", "json", "--out", str(tmp_path / "a.json"))
-    assert (code, err) == (0, "") and out.startswith("Exported 6 sessions, 2 session logs, 4 tasks, 1 stack runs to ")
+    assert (code, err) == (0, "") and out.startswith("Exported 6 sessions, 2 session logs, 4 tasks, 1 stack run to ")
     assert cli(capsys, "export", "--format", "csv", "--out", str(tmp_path / "a"))[0] == 0
     assert cli(capsys, "export", "--out", str(tmp_path / "a.zip"))[0] == 0  # csv, zipped, by the name
     empty = tmp_path / "empty"
     code, out, err = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=empty)
-    assert code == 0 and err == "" and out.startswith("Imported 21 new rows (1 task types, 4 tasks, 5 stacks,")
+    assert code == 0 and err == "" and out.startswith("Imported 21 new rows (1 task type, 4 tasks, 5 stacks,")
     for args in (["--format", "json", "--out", str(tmp_path / "b.json")], ["--format", "csv", "--out", str(tmp_path / "b")],
                  ["--out", str(tmp_path / "b.zip")]):
         assert cli(capsys, "export", *args, data_dir=empty)[0] == 0
@@ -214,3 +214,16 @@ def test_a_file_too_big_to_be_an_export_is_not_read(data, tmp_path, capsys, monk
     code, _, err = cli(capsys, "import", str(big))
     assert code == 2 and "more than the 0 MB an import may be" in err
     assert dump(data) == before
+
+
+def test_one_row_is_a_row_and_an_empty_name_is_not_a_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MICROSESSION_DATA_DIR", str(tmp_path / "one"))
+    assert main(["tasks", "add", "Reply to Anna"]) == 0
+    capsys.readouterr()
+    code, out, _ = cli(capsys, "export", "--format", "json", "--out", str(tmp_path / "one.json"))
+    assert code == 0 and "1 task," in out and "0 stack runs" in out
+    code, out, err = cli(capsys, "import", str(tmp_path / "one.json"), data_dir=tmp_path / "other")
+    assert code == 0 and out.startswith("Imported 1 new row (1 task);") and "rows (" not in out, out
+    for argv in (["import", ""], ["restore", " "]):
+        code, out, err = cli(capsys, *argv)
+        assert code == 2 and "expected a file name, got an empty text" in err and "is a folder" not in err

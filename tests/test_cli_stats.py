@@ -138,3 +138,10 @@ def test_stats_process_imports_no_qt(data):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sessions"] == 7
+
+
+def test_the_text_says_what_it_counts_like_the_review(data, capsys):
+    code, out, _ = stats(capsys, "--date", "2026-03-29")
+    assert code == 0
+    assert "Completed 7 of 8 started: micro 6, deep work 1 · focus (stopped sessions too): micro 1 h 52 min, deep work 1 h 30 min" in out
+    assert "interrupted 1 of 8 started" in out

@@ -163,3 +163,13 @@ def test_the_real_entry_point_exits_2_with_one_line(tmp_path):
                             capture_output=True, text=True, env=env)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == ["microsession: argument --minutes: minutes must be from 5 to 120 (got 0)"]
+
+
+def test_adding_an_existing_type_says_so(data, capsys):
+    code, out, err = run(capsys, "add-type", "admin")
+    assert (code, out) == (0, "admin\n")
+    assert err == "microsession: the task type 'admin' exists already; nothing was added\n"
+    code, out, err = run(capsys, "add-type", "Garden work")
+    assert (code, out, err) == (0, "garden-work\n", "")
+    code, out, err = run(capsys, "add-type", "garden work")
+    assert code == 0 and out == "garden-work\n" and "exists already" in err

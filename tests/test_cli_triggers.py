@@ -118,3 +118,29 @@ def test_bad_ids(data, capsys):
     assert run(capsys, "remove", "ffff")[2] == "microsession: no rule with id 'ffff'\n"
     make_file(data)
     assert "is incomplete" in run(capsys, "enable", "ca1e0d")[2]
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["add", "--name", "x", "--at", "10:30", "--minutes", "0"], "from 1 to 240, got 0"),
+    (["add", "--name", "x", "--at", "10:30", "--minutes", "241"], "from 1 to 240, got 241"),
+    (["next", "--count", "1000000"], "from 1 to 100"),
+    (["add", "--name", "x", "--at", "10:30", "--after", "5"], "--after goes with --calendar only"),
+    (["add", "--name", "x", "--idle", "15", "--after", "5"], "--after goes with --calendar only"),
+    (["add", "--name", "x", "--calendar", ""], "expected a file name, got an empty text"),
+    (["add", "--name", "x", "--calendar", "  "], "expected a file name"),
+])
+def test_new_user_mistakes_get_the_real_limit_or_the_conflict(data, capsys, argv, says):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and says in err and len(err.strip().splitlines()) == 1, err
+    assert "is a folder" not in err
+    assert rows(data) == []  # nothing written
+
+
+def test_after_with_a_calendar_is_kept(data, capsys, tmp_path):
+    ics = tmp_path / "work.ics"
+    ics.write_text(ICS)
+    code, out, err = run(capsys, "add", "--name", "After", "--calendar", str(ics), "--after", "7")
+    assert code == 0, err
+    _, out, _ = run(capsys, "list", "--json")
+    [rule] = [r for r in json.loads(out) if r["name"] == "After"]
+    assert rule["condition"]["after"] == 7

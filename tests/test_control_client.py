@@ -54,7 +54,8 @@ def test_requests_round_trip_through_one_line():
     ([], "JSON object"),
     ({"cmd": "dance"}, "unknown command"),
     ({"cmd": "pause", "minutes": 5}, "takes no"),
-    ({"cmd": "start", "minutes": 5, "task": "ab"}, "one of"),
+    ({"cmd": "start", "minutes": 5, "task": "ab"}, "not with a task"),
+    ({"cmd": "start", "task": "ab", "type": "admin"}, "one of"),
     ({"cmd": "start", "minutes": 0}, "from 1 to 240"),
     ({"cmd": "start", "minutes": float("nan")}, "a number"),
     ({"cmd": "start", "minutes": True}, "a number"),
@@ -292,3 +293,14 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, runtime, args):
     out = cli(tmp_path, runtime, *args)
     assert out.returncode == 2, out
     assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_start_help_and_the_readme_show_the_synopsis_that_works(tmp_path, runtime):
+    out = cli(tmp_path, runtime, "start", "--help")
+    assert out.returncode == 0
+    assert "start [MINUTES] [--type TYPE] | --task ID | --stack NAME" in out.stdout
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "microsession start [MINUTES] [--type TYPE] | --task ID | --stack NAME" in readme
+    with_task = cli(tmp_path, runtime, "start", "5", "--task", "abcd")
+    assert with_task.returncode == 2 and "its own length" in with_task.stderr
+    assert protocol.request("start", minutes=20, type="admin") == {"cmd": "start", "minutes": 20, "type": "admin"}

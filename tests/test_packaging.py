@@ -101,3 +101,15 @@ def test_build_output_is_ignored_by_git():
     for path in ("dist/microsession/microsession", "packaging/build/x", "build/microsession/x"):
         done = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert done.returncode == 0, path
+
+
+def test_the_launcher_names_the_window_class_and_the_metainfo_shows_screenshots():
+    # Qt on X11 sets WM_CLASS to ("microsession", the application name): seen with xprop on the ring.
+    app_name = re.search(r'setApplicationName\("([^"]+)"\)', (ROOT / "src/microsession/app.py").read_text())[1]
+    assert desktop_entry()["StartupWMClass"] == app_name == "Micro-Session"
+    shots = ET.parse(METAINFO).getroot().findall("screenshots/screenshot")
+    assert len(shots) >= 2 and [s.get("type") for s in shots].count("default") == 1
+    for shot in shots:
+        url = shot.findtext("image")
+        assert shot.findtext("caption") and url.startswith("https://")
+        assert (ROOT / "docs" / "screenshots" / url.rsplit("/", 1)[1]).is_file(), url  # the picture is in the repo

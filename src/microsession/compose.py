@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from microsession.core.clock import Clock, ScaledClock, SystemClock
 from microsession.core.events import Ended, Outcome
-from microsession.core.format import KIND_LABELS, minutes_text
+from microsession.core.format import KIND_LABELS, left_text, minutes_text
 from microsession.core.recovery import recover
 from microsession.core.session import Engine
 from microsession.core.settings import Settings
@@ -81,7 +81,7 @@ def recover_sessions(conn: sqlite3.Connection | None, engine: Engine, journal: J
         if result.ended is None and i == len(open_rows) - 1:
             engine.restore(info, result.remaining_s)
             trace("session_resumed", id=info.id, remaining_s=result.remaining_s)
-            notes.append(f"Your {label} session was resumed with {minutes_text(result.remaining_s)} left.")
+            notes.append(f"Your {label} session was resumed with {left_text(result.remaining_s)} left.")
             continue
         # An older row still open (should not happen): close it where it stands.
         ended = result.ended or Ended(info, Outcome.RECOVERED, clock.now_utc(), info.planned_s - result.remaining_s)
@@ -98,6 +98,7 @@ def after_start(reminders: Reminders, shell: Shell) -> None:
 
     reminders.check()
     shell.triggers.start()
+    shell.sync.start()  # only if a sync folder is set
     memory.release()
 
 

@@ -78,13 +78,17 @@ class RunningApp:
 
     def answer_popup(self, key: str) -> None:
         """Click into the end-of-session popup (it never takes the keyboard by itself), press `key`."""
-        popup = self.desktop.wait_for(lambda: self.desktop.window_ids("Session log"), timeout=10,
-                                      what="the popup")[0]
-        x, y, w, h = self.desktop.window_geometry(popup)
-        self.desktop.click(x + w // 2, y + 50)
-        self.desktop.wait_for(lambda: self.desktop.focused_window() == popup, timeout=10,
-                              what="the popup's focus")
+        self.click_into("Session log", "the popup")
         self.desktop.key(key)
+
+    def click_into(self, title: str, what: str, dy: int = 50) -> str:
+        """Click `dy` px below the top of the window named `title`, wait until it has the keyboard; its id."""
+        window = self.desktop.wait_for(lambda: self.desktop.window_ids(title), timeout=10, what=what)[0]
+        x, y, w, h = self.desktop.window_geometry(window)
+        self.desktop.click(x + w // 2, y + dy)
+        self.desktop.wait_for(lambda: self.desktop.focused_window() == window, timeout=10,
+                              what=f"{what}'s focus")
+        return window
 
     def click_tray(self, button: int = 1) -> None:
         self.desktop.click(*self.tray_center, button=button)

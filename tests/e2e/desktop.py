@@ -82,10 +82,10 @@ _ENV_REMOVE: tuple[str, ...] = (
 _DUNSTRC = """\
 # dunst configuration for end-to-end tests (written by tests/e2e/desktop.py).
 [global]
-    # Stack notifications at the bottom right, away from the tray panel at the top right
-    # and from the menus and windows the app opens near it.
-    origin = bottom-right
-    offset = 10x10
+    # Where dunst (and mako, GNOME, XFCE) put them by default: the top right, here just
+    # below the 32 px tray panel. The ring opens clear of them (ui/session/ring_place.py).
+    origin = top-right
+    offset = 10x42
     width = 300
     font = Monospace 8
     # No icons: the test machine has no icon theme (dunst would warn on every notification).

@@ -143,7 +143,7 @@ def test_a_row_that_differs_keeps_yours_and_is_counted(source):
     doc["tasks"].append(new)
     merged = import_text(conn, json.dumps(doc))
     assert merged.added["tasks"] == 1 and merged.differ["tasks"] == 1
-    assert "1 of them different in the file (1 tasks): yours were kept" in merged.summary()
+    assert "1 new row (1 task); 29 were there already, 1 of them different in the file (1 task): yours were kept" in merged.summary()
     assert tasks_store.get(conn, ids["mail"]).title == "Reply to Anna"
     assert tasks_store.get(conn, "cd" * 16).title == "Brand new"
 

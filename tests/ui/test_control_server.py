@@ -137,6 +137,19 @@ def test_unknown_task_type_and_stack_are_refused_in_a_sentence(qtbot, shell, ser
     assert shell.c.engine.state is State.IDLE
 
 
+def test_minutes_with_a_type_start_a_batch_of_that_length(qtbot, shell, server, folder):
+    from microsession.core.tasks import new_task
+    from microsession.store import tasks as task_store
+
+    for title in ("Reply to Anna", "Send the invoice"):
+        task_store.add(shell.conn, new_task(title, "communication", 10, now=shell.c.clock.now_utc()))
+    reply = ask(qtbot, folder, "start", minutes=20, type="communication")
+    assert reply["ok"], reply
+    assert shell.c.engine.current.planned_s == 1200
+    assert shell.c.engine.current.tags.batch_type == "communication"
+    assert len(shell.c.engine.current.tags.batch_task_ids) == 2
+
+
 def test_malformed_and_oversized_requests_get_an_error_and_the_server_lives_on(qtbot, shell, server, folder):
     for data in (b"not json\n", b'{"cmd": "dance"}\n', b"\xff\xfe\n", b'{"cmd": "start", "minutes": -1}\n'):
         reply = protocol.decode(raw(qtbot, folder, data).rstrip(b"\n"))

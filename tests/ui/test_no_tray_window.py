@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from microsession.ui.session.ring import HINT_HEIGHT, HINT_PX, SIDE
+from microsession.ui.session.ring import SIDE
+from microsession.ui.session.ring_paint import HINT_HEIGHT, HINT_PX
 from microsession.core.session import State
 from microsession.ui.shell import NO_TRAY_HINT
 from test_shell_integrations import shell as shell_with_windows  # noqa: F401 (a fixture)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPalette
 
 from microsession.store import db
 from microsession.ui.palette import colors, dark_palette, light_palette
@@ -150,3 +150,40 @@ def test_review_module_is_not_loaded_by_the_app_modules():
     code = ("import sys, microsession.ui.shell, microsession.ui.windows.opener;"
             "sys.exit(1 if 'microsession.ui.windows.review' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (4.5 is the floor for small text)."""
+    def lum(c: QColor) -> float:
+        ch = [x / 255 for x in (c.red(), c.green(), c.blue())]
+        ch = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_exported_png_has_no_buttons_and_the_counts_say_what_they_count(qtbot, conn, tmp_path):
+    window = open_window(qtbot, conn, light_palette())
+    path = tmp_path / "week.png"
+    assert window.export_png(path)
+    image = QImage(str(path))
+    dpr = window.devicePixelRatio()
+    background = window.palette().color(window.backgroundRole()).rgb()
+    for button in (window.prev_button, window.next_button, window.export_button):
+        assert button.isVisible()  # back on screen after the export
+        r = button.geometry()
+        colours = {image.pixelColor(int(x * dpr), int(y * dpr)).rgb()
+                   for x in range(r.left(), r.right(), 2) for y in range(r.top(), r.bottom(), 2)}
+        assert colours == {background}, f"{button.text()} is in the PNG"
+    figures = window.figures.text()
+    assert figures.startswith("completed 9 of 10 started (micro 8, deep work 1)"), figures
+    assert "interrupted 1 of 10 started" in figures
+
+
+@pytest.mark.parametrize("palette", [dark_palette, light_palette])
+def test_the_legend_is_readable(qtbot, conn, palette):
+    window = open_window(qtbot, conn, palette())
+    legend = window.findChild(type(window.title), "heat_legend")
+    group = QPalette.ColorGroup.Active if legend.isEnabled() else QPalette.ColorGroup.Disabled
+    ink = legend.palette().color(group, legend.foregroundRole())
+    assert contrast(ink, window.palette().color(window.backgroundRole())) >= 4.5

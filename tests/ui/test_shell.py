@@ -63,7 +63,7 @@ def test_recovery_resumes_a_running_row(tmp_path):
     engine = Engine(clock)
     notes = recover_sessions(conn, engine, Journal(conn), clock)
     assert engine.state is State.RUNNING and engine.remaining() == pytest.approx(500)
-    assert notes == ["Your focus session was resumed with 9 min left."]
+    assert notes == ["Your focus session was resumed with 8 min 20 s left."]  # not "9 min": 8:20 was left
     clock.advance(3600)
     closed = Engine(clock)
     notes = recover_sessions(conn, closed, Journal(conn), clock)

@@ -19,6 +19,9 @@ NOT_AT_START = (
     "microsession.ui.windows.settings_dialog", "microsession.ui.windows.triggers_window",
     "apscheduler", "icalendar", "recurring_ical_events", "tzlocal", "hashlib", "unicodedata",
     "PySide6.QtNetwork", "PySide6.QtSvg", "PySide6.QtMultimedia", "shlex",
+    "microsession.ui.session.custom_length",
+    "microsession.store.sync_journal", "microsession.store.sync_import", "microsession.store.sync_status",
+    "microsession.core.sync_merge",
 )
 
 SCRIPT = """

@@ -211,3 +211,35 @@ def test_f2_edits_minutes_and_type_by_keys(qtbot, window, conn):
     combo.setCurrentIndex(combo.findData("research"))
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: store.get(conn, task.id).task_type == "research", timeout=5000)
+
+
+def test_group_by_project_shows_a_heading_above_each_group(qtbot, conn, window):
+    add(conn, "Outline", project="Thesis", aspect="Chapter 1", at=1)
+    add(conn, "Sources", project="Thesis", aspect="Chapter 1", at=2)
+    add(conn, "Seeds", project="Garden", at=3)
+    add(conn, "Call the bank", at=4)
+    window.model.reload()
+    QApplication.processEvents()
+    headings = [window.model.heading(row) for row in range(window.model.rowCount())]
+    assert headings == ["Garden", "Thesis / Chapter 1", "", "No project"], (titles(window), headings)
+    table = window.table
+    assert table.rowHeight(0) > table.rowHeight(2)  # room for the heading band
+    image = table.viewport().grab().toImage()
+    dpr = image.devicePixelRatio()
+    band = table.visualRect(window.model.index(1, TITLE))
+    inks = {image.pixelColor(int(x * dpr), int(y * dpr)).rgb()
+            for x in range(band.left(), band.left() + 120) for y in range(band.top(), band.top() + 22)}
+    assert len(inks) > 3, "no heading text drawn above the group"
+    window.group.click()  # off: one flat list, no headings
+    assert [window.model.heading(r) for r in range(window.model.rowCount())] == ["", "", "", ""]
+    assert len({table.rowHeight(r) for r in range(window.model.rowCount())}) == 1
+
+
+def test_the_key_hint_is_readable(window):
+    from test_review import contrast
+    from PySide6.QtGui import QPalette
+
+    hint = window.hint
+    group = QPalette.ColorGroup.Active if hint.isEnabled() else QPalette.ColorGroup.Disabled
+    ink = hint.palette().color(group, hint.foregroundRole())
+    assert contrast(ink, window.palette().color(window.backgroundRole())) >= 4.5

@@ -174,3 +174,32 @@ def test_screenshot(make, conn, qtbot, tmp_path):
         image = w.grab().toImage()
         assert not image.isNull() and image.width() >= 800
         assert image.save(str(target / shot))
+
+
+def test_esc_closes_new_rule_drops_the_highlight_and_the_fields_stay_put(make, qtbot):
+    w = make()
+    assert w.rules.currentRow() == 0 and w.rules.selectedItems()
+    qtbot.mouseClick(w.new_button, Qt.MouseButton.LeftButton)
+    assert w.rules.currentRow() == -1 and not w.rules.selectedItems()  # the old rule is not highlighted
+    assert w.current is None and w.name.text() == "New rule" and not w.delete_button.isEnabled()
+    w.name.setText("Planning")
+    w.save()
+    assert w.rules.currentItem().text() == "Planning" and w.current is not None
+    xs = set()
+    for index in range(w.kind.count()):
+        w.kind.setCurrentIndex(index)
+        QApplication.processEvents()
+        xs.add(w.name.mapTo(w, w.name.rect().topLeft()).x())
+    assert len(xs) == 1, f"the fields moved between rule kinds: {sorted(xs)}"
+    qtbot.keyClick(w.name, Qt.Key.Key_Escape)
+    assert not w.isVisible()
+
+
+def test_window_titles_are_in_one_style():
+    from microsession.ui.session import custom_length, end_popup, prep_card
+    from microsession.ui.windows import project_view, review, settings_dialog, stack_editor, tasks_window
+    from microsession.ui.windows import triggers_window
+
+    titles = [end_popup.TITLE, prep_card.TITLE, custom_length.TITLE, settings_dialog.TITLE, project_view.WINDOW_TITLE,
+              review.WINDOW_TITLE, stack_editor.WINDOW_TITLE, tasks_window.WINDOW_TITLE, triggers_window.WINDOW_TITLE]
+    assert all(t.startswith("Micro-Session · ") and t[16:17].isupper() for t in titles), titles

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("microsession.cli.data", "merge a JSON export into your data"),
     "backup": ("microsession.cli.data", "back up the data file now"),
     "restore": ("microsession.cli.data", "replace your data by a backup (quit the app first)"),
+    "sync": ("microsession.cli.sync", "one log on several computers through a synced folder (microsession sync --help)"),
 }
 
 

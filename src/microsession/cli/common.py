@@ -44,11 +44,24 @@ def run_subcommand(group: str, handlers: dict, name: str | None, args: argparse.
         raise CliError(f"cannot use the data file: {exc}") from None
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000000, got {text}")
-    return value
+def int_from(low: int, high: int, what: str = "a number"):
+    """An argparse type: a whole number from `low` to `high`, its error naming the real range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what} from {low} to {high}, got {text}")
+        return value
+    return parse
+
+
+positive_int = int_from(1, 1_000_000)
+
+
+def path_arg(text: str) -> str:
+    """An argparse type: a file name that is not empty ('' would be read as the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got an empty text")
+    return text

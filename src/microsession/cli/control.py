@@ -48,12 +48,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
         if name == "start":
+            p.usage = "microsession start [MINUTES] [--type TYPE] | --task ID | --stack NAME"
             p.add_argument("minutes", nargs="?", type=minutes_arg, metavar="MINUTES",
-                           help="length in minutes (default: your default sprint)")
+                           help="length in minutes (default: your default sprint); with --type, the batch's length")
             target = p.add_mutually_exclusive_group()
-            target.add_argument("--task", metavar="ID", help="a session on this task (its id or the start of it)")
+            target.add_argument("--task", metavar="ID", help="a session on this task, of its own length (its id or the start of it)")
             target.add_argument("--type", metavar="TYPE", help="a batch session on the open tasks of this type")
-            target.add_argument("--stack", metavar="NAME", help="run this stack")
+            target.add_argument("--stack", metavar="NAME", help="run this stack (its steps have their own lengths)")
         elif name == "status":
             out = p.add_mutually_exclusive_group()
             out.add_argument("--json", action="store_true", help="one line of JSON (waybar reads text, tooltip, class, percentage)")
@@ -96,8 +97,9 @@ def _request(protocol, args: argparse.Namespace) -> dict:
     if args.command != "start":
         return {"cmd": args.command}
     targets = {k: getattr(args, k) for k in ("task", "type", "stack") if getattr(args, k) is not None}
-    if targets and args.minutes is not None:
-        raise CliError(f"give MINUTES or --{next(iter(targets))}, not both")
+    if args.minutes is not None and set(targets) - {"type"}:
+        what = next(iter(targets))
+        raise CliError(f"--{what} runs at its own length{'s' if what == 'stack' else ''}: give MINUTES or --{what}, not both")
     try:
         return protocol.request("start", minutes=args.minutes, **targets)
     except protocol.ProtocolError as exc:

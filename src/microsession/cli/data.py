@@ -13,7 +13,7 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
-from microsession.cli.common import CliError, date_arg
+from microsession.cli.common import CliError, date_arg, path_arg
 
 MAX_IMPORT_BYTES = 256 << 20  # ten years of heavy use is 80 MB as JSON (and 450 MB in memory)
 
@@ -28,12 +28,12 @@ def add_parser(sub: Any) -> None:
     e.add_argument("--stamp", action="store_true", help="record the time of the export in it (the same data then"
                    " no longer gives the same bytes)")
     i = sub.add_parser("import", help="merge a JSON export into your data (rows already there are kept)")
-    i.add_argument("path", metavar="PATH.json", help="a file written by `microsession export --format json`")
+    i.add_argument("path", type=path_arg, metavar="PATH.json", help="a file written by `microsession export --format json`")
     b = sub.add_parser("backup", help="back up the data file now; prints the backup's path")
     b.add_argument("--keep", type=int, metavar="N", help="backups to keep (default: the backup_keep setting, 7)")
     b.add_argument("--daily", action="store_true", help="only if today's daily backup is not made yet (what the app runs)")
     r = sub.add_parser("restore", help="replace your data by a backup (quit the app first; the current file is kept)")
-    r.add_argument("path", metavar="BACKUP", help="a backup file, e.g. from the data folder's backups/")
+    r.add_argument("path", type=path_arg, metavar="BACKUP", help="a backup file, e.g. from the data folder's backups/")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +91,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         export.write_file(out, export.zip_bytes(export.csv_files(tables, since, stamp)))
     else:
         export.write_folder(out, export.csv_files(tables, since, stamp))
-    counts = ", ".join(f"{len(tables[t])} {t.replace('_', ' ')}" for t in ("sessions", "session_logs", "tasks", "stack_runs"))
+    from microsession.core.format import count_text
+
+    counts = ", ".join(count_text(len(tables[t]), t.replace("_", " ")[:-1]) for t in ("sessions", "session_logs", "tasks", "stack_runs"))
     print(f"Exported {counts} to {out}")
     return 0
 

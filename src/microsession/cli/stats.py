@@ -32,6 +32,7 @@ def add_parser(sub: Any) -> None:
     which.add_argument("--all", dest="period", action="store_const", const="all", help="all time")
     p.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="the week or day holding this date (default: today)")
     p.add_argument("--json", action="store_true", help="JSON instead of text")
+    p.add_argument("--device", metavar="NAME", help="only the sessions of one computer (see microsession sync status)")
     p.set_defaults(period="week")
 
 
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if db.check_version(conn) < 2:
             raise CliError(f"{path} is from an older Micro-Session: start the app once to upgrade it")
+        if getattr(args, "device", None) is not None:
+            _only_device(conn, args.device)
         return _report(conn, args, now, offset)
     except (db.DatabaseError, sqlite3.Error) as exc:
         raise CliError(f"cannot read {path}: {exc}") from None
@@ -67,6 +70,24 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     still reported, as one line, when a query meets a damaged page.
     """
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=2.0)
+
+
+def _only_device(conn: sqlite3.Connection, text: str) -> None:
+    """From here on, `sessions` means one computer's sessions (a temporary view shadows the table)."""
+    from microsession.core.settings import Settings
+    from microsession.store import db
+    from microsession.store import settings as settings_store
+    from microsession.store.sync_status import device_name, find_device
+
+    if db.check_version(conn) < 4:
+        raise CliError("this data file knows no computers yet: start the app once to upgrade it")
+    own = device_name(Settings.from_values(settings_store.load(conn))[0].device_name)
+    try:
+        device = find_device(conn, text, own)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    mine = " OR device IS NULL" if device == conn.execute("SELECT device_id FROM sync_state").fetchone()[0] else ""
+    conn.execute(f"CREATE TEMP VIEW sessions AS SELECT * FROM main.sessions WHERE device = '{device}'{mine}")
 
 
 def _no_data(args: argparse.Namespace) -> int:
@@ -176,11 +197,14 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
 
 
 def _common_lines(d: dict[str, Any], energy_span: str = "") -> list[str]:
-    lines = [f"Micro-sessions {d['micro_sessions']} ({m.duration_text(d['micro_focused_minutes'] * 60)}) · "
-             f"deep work {d['deep_sessions']} ({m.duration_text(d['deep_focused_minutes'] * 60)})",
+    # Counted as in the review window: sessions "completed" of those "started" (a stop before a
+    # minute is neither); focus time, average length and interruptions count stopped ones too.
+    lines = [f"Completed {d['sessions']} of {d['counted_sessions']} started: micro {d['micro_sessions']}, "
+             f"deep work {d['deep_sessions']} · focus (stopped sessions too): micro "
+             f"{m.duration_text(d['micro_focused_minutes'] * 60)}, deep work {m.duration_text(d['deep_focused_minutes'] * 60)}",
              f"Tasks finished {d['tasks_finished']} · average session {_num(d['average_session_minutes'], '{:.0f} min')}"
              f" · average energy {_num(d['average_energy'])} · interrupted {d['interrupted']} of "
-             f"{d['counted_sessions']} · breaks {d['breaks']}"]
+             f"{d['counted_sessions']} started · breaks {d['breaks']}"]
     lengths = " · ".join(f"{m.BUCKET_LABELS[b]} {_num(v['mean'])} ({v['n']})" for b, v in d["energy_by_length"].items())
     lines.append(f"Energy by length{energy_span}: {lengths}")
     if d["peak_hours"]:

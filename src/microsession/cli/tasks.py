@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -231,13 +232,16 @@ def cmd_types(args: argparse.Namespace) -> int:
 def cmd_add_type(args: argparse.Namespace) -> int:
     from microsession.store import tasks as store
 
-    core.validate_type_label(args.label)
+    label = core.validate_type_label(args.label)
     conn = _open(args, create=True)
     assert conn is not None
     try:
-        added = store.add_type(conn, args.label)
+        existing = {t.slug: t for t in store.list_types(conn)}.get(core.slugify(label))
+        added = existing or store.add_type(conn, label)
     finally:
         conn.close()
-    print(added.slug)
+    print(added.slug)  # the slug alone on stdout, for scripts
+    if existing is not None:
+        print(f"microsession: the task type {existing.label!r} exists already; nothing was added", file=sys.stderr)
     return 0
 

@@ -12,13 +12,15 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from microsession.cli.common import CliError, run_subcommand, positive_int
+from microsession.cli.common import CliError, int_from, path_arg, run_subcommand
 from microsession.core import trigger_json
 from microsession.core import triggers as core
 from microsession.core.triggers import Rule
 
 MIN_ID_PREFIX = 4
 COMMANDS = ("list", "next", "add", "enable", "disable", "remove")
+MAX_COUNT = 100  # `next --count`: more is a long wait for a list nobody reads
+DEFAULT_AFTER = 2
 
 
 def add_parser(sub: Any) -> None:
@@ -27,19 +29,23 @@ def add_parser(sub: Any) -> None:
     lst = cmds.add_parser("list", help="list the rules")
     lst.add_argument("--json", action="store_true", help="JSON instead of text")
     nxt = cmds.add_parser("next", help="the next fire times of the enabled rules")
-    nxt.add_argument("--count", type=positive_int, default=5, metavar="N", help="how many (default 5)")
+    nxt.add_argument("--count", type=int_from(1, MAX_COUNT, "a count"), default=5, metavar="N",
+                     help=f"how many, up to {MAX_COUNT} (default 5)")
     nxt.add_argument("--json", action="store_true", help="JSON instead of text")
     add = cmds.add_parser("add", help="add a rule; prints its id")
     add.add_argument("--name", required=True, help="what to call the rule")
     when = add.add_mutually_exclusive_group(required=True)
     when.add_argument("--at", metavar="HH:MM", help="at a time of day")
-    when.add_argument("--every", type=positive_int, metavar="MIN", help="every MIN minutes inside --between")
-    when.add_argument("--calendar", metavar="PATH", help="after each event of an .ics file ends")
-    when.add_argument("--idle", type=positive_int, metavar="MIN", help="back at the desk after MIN minutes away")
+    when.add_argument("--every", type=int_from(1, 24 * 60, "minutes"), metavar="MIN", help="every MIN minutes inside --between")
+    when.add_argument("--calendar", type=path_arg, metavar="PATH", help="after each event of an .ics file ends")
+    when.add_argument("--idle", type=int_from(1, core.MAX_IDLE, "minutes"), metavar="MIN",
+                      help="back at the desk after MIN minutes away")
     add.add_argument("--days", metavar="DAYS", help="mon-fri (default), mon,wed, daily, weekend")
     add.add_argument("--between", metavar="HH:MM-HH:MM", help="the window of --every; the working hours of --calendar (default 08:00-19:00)")
-    add.add_argument("--after", type=int, default=2, metavar="MIN", help="minutes after the event's end (--calendar; default 2)")
-    add.add_argument("--minutes", type=positive_int, default=10, metavar="N", help="the suggested session's length (default 10)")
+    add.add_argument("--after", type=int_from(0, core.MAX_AFTER, "minutes"), metavar="MIN",
+                     help=f"minutes after the event's end (--calendar; default {DEFAULT_AFTER})")
+    add.add_argument("--minutes", type=int_from(core.MIN_MINUTES, core.MAX_MINUTES, "minutes"), default=10, metavar="N",
+                     help=f"the suggested session's length, {core.MIN_MINUTES}-{core.MAX_MINUTES} (default 10)")
     add.add_argument("--type", metavar="T", help="the task type to suggest (default: chosen by your energy hours)")
     add.add_argument("--task", metavar="ID", help="a task to suggest (its id or first characters)")
     add.add_argument("--stack", metavar="NAME", help="a stack to suggest")
@@ -77,6 +83,8 @@ def _window(text: str) -> tuple[core.HM, core.HM]:
 def condition_from_args(args: argparse.Namespace) -> core.Condition:
     """The condition the options describe (ValueError with one line if they do not fit)."""
     days = core.parse_days(args.days) if args.days is not None else core.WEEKDAYS
+    if args.after is not None and args.calendar is None:  # never ignored silently
+        raise ValueError("--after goes with --calendar only")
     if args.idle is not None:
         if args.days is not None or args.between is not None:
             raise ValueError("--idle takes neither --days nor --between")
@@ -99,7 +107,8 @@ def condition_from_args(args: argparse.Namespace) -> core.Condition:
     except CalendarError as exc:
         raise ValueError(str(exc)) from None
     start, end = _window(args.between) if args.between is not None else (core.WORK_FROM, core.WORK_UNTIL)
-    return core.AfterEvents(str(path.resolve()), args.after, start, end, days)
+    after = DEFAULT_AFTER if args.after is None else args.after
+    return core.AfterEvents(str(path.resolve()), after, start, end, days)
 
 
 def _suggestion(args: argparse.Namespace, conn: sqlite3.Connection | None) -> core.Suggestion:

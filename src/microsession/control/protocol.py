@@ -40,9 +40,11 @@ def check_request(message: object) -> dict[str, Any]:
     if extra:
         raise ProtocolError(f"{cmd} takes no {sorted(extra)[0][:40]!r}")
     if cmd == "start":
-        given = [k for k in ("minutes", *START_TARGETS) if k in message]
+        given = [k for k in START_TARGETS if k in message]
         if len(given) > 1:
-            raise ProtocolError(f"start takes one of minutes, task, type, stack (got {', '.join(given)})")
+            raise ProtocolError(f"start takes one of task, type, stack (got {', '.join(given)})")
+        if given and given[0] != "type" and "minutes" in message:  # a batch takes a length; a task or stack has its own
+            raise ProtocolError(f"minutes go with a type (a batch of that length), not with a {given[0]}")
         if "minutes" in message:
             message["minutes"] = check_minutes(message["minutes"])
         for key in START_TARGETS:

@@ -85,7 +85,7 @@ def _do(shell: Any, message: dict[str, Any]) -> dict[str, Any]:
             start = getattr(shell, STARTS[target], None)
             if start is None:
                 return protocol.error(f"starting on a {target} is not available in this version")
-            start(message[target])
+            start(message[target], *([message["minutes"]] if "minutes" in message else []))  # a batch's length
     elif cmd in ("pause", "resume", "stop", "skip-break"):
         action = Action(cmd.replace("-", "_"))
         if not c.can(action):

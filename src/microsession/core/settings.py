@@ -75,6 +75,19 @@ def check_command(text: str) -> None:
         raise ValueError(f"cannot split the command: {exc}") from None
 
 
+def check_sync_folder(text: str) -> None:
+    """A full path (a folder Syncthing, Nextcloud or Dropbox keeps in step), or empty."""
+    if text and not (text.startswith("/") or text.startswith("~") or (len(text) > 2 and text[1] == ":")):
+        raise ValueError("expected a full path to a folder, like /home/me/Sync/microsession")
+    if "\n" in text or "\0" in text:
+        raise ValueError("expected a path on one line")
+
+
+def check_device_name(text: str) -> None:
+    if len(text) > 60 or any(ord(c) < 32 for c in text):
+        raise ValueError("expected a short name on one line (at most 60 characters)")
+
+
 DEFAULT_CHECKLIST = "Silence the phone\nClose the tabs you don't need\nGather what you need"
 
 SPECS: dict[str, Spec] = {
@@ -112,6 +125,9 @@ SPECS: dict[str, Spec] = {
     "hook_session_end": Spec("", text_check=check_command),
     "hook_break_end": Spec("", text_check=check_command),
     "hook_timeout_s": Spec(10, 1, 300),
+    # one log on several computers (#13): a folder a sync program shares; empty = off
+    "sync_folder": Spec("", text_check=check_sync_folder),
+    "device_name": Spec("", text_check=check_device_name),  # empty: the host name
     "tray_symbolic": Spec(False),  # a monochrome tray icon (panels that want symbolic icons)
 }
 
@@ -148,6 +164,8 @@ class Settings:
     hook_session_end: str = SPECS["hook_session_end"].default
     hook_break_end: str = SPECS["hook_break_end"].default
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
+    sync_folder: str = SPECS["sync_folder"].default  # not synced itself, nor is any setting
+    device_name: str = SPECS["device_name"].default
     tray_symbolic: bool = SPECS["tray_symbolic"].default
 
     @classmethod
@@ -176,3 +194,4 @@ def in_quiet_hours(s: Settings, hour: int) -> bool:
     if s.quiet_from < s.quiet_until:
         return s.quiet_from <= hour < s.quiet_until
     return hour >= s.quiet_from or hour < s.quiet_until
+

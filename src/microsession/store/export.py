@@ -82,13 +82,18 @@ class Merged:
         return sum(self.added.values())
 
     def summary(self) -> str:
-        parts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.added.items() if n)
-        line = f"Imported {self.total_added} new rows" + (f" ({parts})" if parts else "")
-        line += f"; {self.same + sum(self.differ.values())} were there already"
+        from microsession.core.format import count_text
+
+        def each(counts: dict[str, int]) -> str:  # "1 task type, 4 tasks"
+            return ", ".join(count_text(n, name.replace("_", " ").removesuffix("s")) for name, n in counts.items() if n)
+
+        parts = each(self.added)
+        line = f"Imported {count_text(self.total_added, 'new row')}" + (f" ({parts})" if parts else "")
+        there = self.same + sum(self.differ.values())
+        line += f"; {there} {'was' if there == 1 else 'were'} there already"
         ndiff = sum(self.differ.values())
         if ndiff:
-            which = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in self.differ.items() if n)
-            line += f", {ndiff} of them different in the file ({which}): yours were kept"
+            line += f", {ndiff} of them different in the file ({each(self.differ)}): yours were kept"
         return line + "."
 
 

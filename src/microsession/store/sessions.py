@@ -13,6 +13,10 @@ from microsession.core.clock import local_offset_s
 from microsession.core.events import Ended, Kind, SessionInfo, Tags
 
 
+# Rows of this computer (another's open session is running there, not a crash here).
+LOCAL = "(device IS NULL OR device = (SELECT device_id FROM sync_state))"
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -72,9 +76,9 @@ def complete(conn: sqlite3.Connection, ended: Ended) -> None:
 
 
 def open_sessions(conn: sqlite3.Connection) -> list[SessionInfo]:
-    """Sessions started but never completed (the app was killed), oldest first."""
+    """This computer's sessions started but never completed (the app was killed), oldest first."""
     rows = conn.execute(
-        "SELECT * FROM sessions WHERE ended_utc IS NULL ORDER BY started_utc"
+        "SELECT * FROM sessions WHERE ended_utc IS NULL AND " + LOCAL + " ORDER BY started_utc"
     ).fetchall()
     return [
         SessionInfo(r["id"], Kind(r["kind"]), r["planned_s"], parse(r["started_utc"]), r["task_id"],

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from microsession.store.sessions import iso
+from microsession.store.sessions import LOCAL, iso
 
 if TYPE_CHECKING:
     from microsession.core.stacks import Stack
@@ -29,4 +29,4 @@ def complete(conn: sqlite3.Connection, run_id: str, outcome: str, ended_utc: dat
 def open_runs(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(run id, stack JSON text) of runs never completed (the app was killed), oldest first."""
     return [(r[0], r[1]) for r in conn.execute(
-        "SELECT id, stack_json FROM stack_runs WHERE ended_utc IS NULL ORDER BY started_utc")]
+        "SELECT id, stack_json FROM stack_runs WHERE ended_utc IS NULL AND " + LOCAL + " ORDER BY started_utc")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QSize
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from microsession.core.events import Ended
@@ -24,6 +24,7 @@ from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Voice
 from microsession.ui.triggers_glue import TriggerGlue
+from microsession.ui.sync_glue import SyncGlue
 from microsession.ui.scheme import Scheme
 from microsession.ui.tray.icon import Tray
 
@@ -61,11 +62,12 @@ class Shell(QObject, Voice):
         self.habit = HabitLoop(controller, conn, self.offer, self.acknowledge)
         self.hooks = SessionHooks(controller, None, self.tell)  # compose sets the data folder
         self.triggers = TriggerGlue(self)
+        self.sync = SyncGlue(self)  # started by compose.after_start when a sync folder is set
         shell_actions = menus.ShellActions(
             self.ask_custom, self.toggle_ring, self.ring_visible, None, self.quit,
             status_lines=self.habit.status_lines, suggestion=self.triggers.menu_picks,
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
-            stacks=lambda: self._picks("stacks"), windows=self._window_picks)
+            stacks=lambda: self._picks("stacks"), windows=self._window_picks, start=self.start_sprint)
         self._shell_actions = shell_actions
         controller.changed.connect(self._note_log_waiting)  # before the menu's own refresh on changes
         menus.attach(self.menu, controller, shell_actions)
@@ -152,28 +154,22 @@ class Shell(QObject, Voice):
 
     def adopt_tray(self, icon: QSystemTrayIcon | None = None) -> None:
         """A tray came up after the app: the icon moves into it, the ring is the ring again."""
-        if self.tray is not None:
-            return
-        self.has_tray = True
-        self.tray = Tray(self.c, self.menu, self.on_tray_click, self.dark, icon)
-        self.tray.show()
-        if self._ring is not None:
-            self._ring.set_hint("")
-            self._ring.set_main_window_mode(False)
+        if self.tray is None:  # (the ring exists: it was the app's window)
+            self.has_tray, self.tray = True, Tray(self.c, self.menu, self.on_tray_click, self.dark, icon)
+            self.tray.show()
+            self.ring.set_hint("")
+            self.ring.set_main_window_mode(False)
             if self.c.engine.state is State.IDLE:
-                self._ring.hide()
-        trace("tray_adopted")
+                self.ring.hide()
+            trace("tray_adopted")
 
     # --- user moves ----------------------------------------------------------------
     def on_tray_click(self) -> None:
         state = self.c.engine.state
-        if state is State.IDLE:
-            self.c.start_default()
-            self.show_ring()
-        elif state is State.FINISHED and self.popup_visible():
+        if state is State.FINISHED and self.popup_visible():
             self.popup.focus_now()
-        elif state is State.FINISHED:
-            self.c.start_default()
+        elif state in (State.IDLE, State.FINISHED):
+            self.start_sprint(self.c.settings.default_minutes)
         else:
             self.toggle_ring()
 
@@ -195,16 +191,16 @@ class Shell(QObject, Voice):
             self.show_ring()
 
     def show_ring(self) -> None:
-        """Show the ring; the first time, under the tray icon (top right if unknown)."""
+        """Show the ring; the first time at the right edge, away from the tray (see ring_place)."""
         ring = self.ring
-        if not self._ring_placed and not self.on_wayland:
+        if not self._ring_placed and not self.on_wayland:  # the first time: clear of where notifications appear
+            from microsession.ui.session.ring import MAX_HEIGHT
+            from microsession.ui.session.ring_place import default_place
+
             self._ring_placed = True
             screen = self.app.primaryScreen().availableGeometry()
-            tray = self.tray.geometry() if self.tray else None
-            on_screen = tray is not None and tray.isValid() and screen.contains(tray.center())
-            x = (tray.right() if on_screen else screen.right() - 16) - ring.width() + 1
-            y = tray.bottom() + 8 if on_screen and tray.center().y() < screen.center().y() else screen.top() + 48
-            ring.move(max(screen.left(), x), max(screen.top(), y))
+            room = ring.size().expandedTo(QSize(ring.width(), MAX_HEIGHT))  # it grows down with a hint or card
+            ring.move(default_place(screen, self.tray.geometry() if self.tray else None, room))
         ring.show()
         ring.raise_()
 
@@ -213,11 +209,16 @@ class Shell(QObject, Voice):
         """Start a sprint of `minutes` (deep work from 90); ValueError if it cannot start now."""
         self.starts.start_minutes(minutes)
 
+    def start_sprint(self, minutes: float) -> None:
+        """A start from the tray, the menus or a notification: the same path as the command line's
+        (the preparation card, the ring shown); a refusal is told, never raised into Qt."""
+        self.try_start(self.starts.start_minutes, minutes)
+
     def start_task(self, task_id: str) -> None:
         self._guarded(self.starts.start_task, task_id)
 
-    def start_batch(self, task_type: str) -> None:
-        self._guarded(self.starts.start_batch, task_type)
+    def start_batch(self, task_type: str, minutes: float | None = None) -> None:
+        self._guarded(lambda t: self.starts.start_batch(t, minutes), task_type)
 
     def start_stack(self, name: str) -> None:
         self._guarded(self.starts.start_stack, name)
@@ -241,6 +242,7 @@ class Shell(QObject, Voice):
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
+        self.sync.start()
         if self.tray is not None:
             self.tray.set_look(self.dark, settings.tray_symbolic)
 
@@ -281,13 +283,16 @@ class Shell(QObject, Voice):
         memory.release(trim_heap=False)
         return window
 
-    def ask_custom(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
+    def ask_custom(self) -> QWidget:
+        """The menu's Custom…: a length with its range said, every digit shown (custom_length)."""
+        dialog = self._windows.get("custom")
+        if dialog is None:
+            from microsession.ui.session.custom_length import CustomLength
 
-        minutes, ok = QInputDialog.getInt(None, "Micro-Session", "Minutes:", int(self.c.last_minutes), 1, 240)
-        if ok:
-            self.c.start(minutes)
-            self.show_ring()
+            dialog = self._windows["custom"] = CustomLength()
+            dialog.chosen.connect(self.start_sprint)
+        dialog.ask(self.c.last_minutes)
+        return dialog
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -319,7 +324,7 @@ class Shell(QObject, Voice):
                 self.announce(f"{step.capitalize()} done ✓", then, [("log", "Log it")])
             else:
                 self.announce(
-                    "Session done ✓", f"{minutes_text(ended.focused_s)} of {KIND_LABELS[ended.session.kind].lower()}. "
+                    "Session done ✓", f"{minutes_text(ended.focused_s, up=False)} of {KIND_LABELS[ended.session.kind].lower()}. "
                     f"Time for a {minutes_text(self.c.next_break_minutes() * 60)} break.",
                     [("start_break", "Start break"), ("skip", "Skip break"), ("log", "Log it")])
         near = self.ring.frameGeometry() if self.ring_visible() else self.tray.geometry() if self.tray else None
@@ -363,8 +368,7 @@ class Shell(QObject, Voice):
         elif key == "stop_stack":
             self.c.stop_all()
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
-            self.c.start(self.c.last_minutes)
-            self.show_ring()
+            self.start_sprint(self.c.last_minutes)
 
     def _note_log_waiting(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
@@ -381,7 +385,8 @@ class Shell(QObject, Voice):
         s = self.c.snapshot()
         from microsession.ui.session.ring import RingView
 
-        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text))
+        self._ring.render_view(RingView(s.phase, s.fraction_left, s.time_text, s.title, s.task, s.step_text,
+                                         s.remaining_s))
 
     def remember_ring_place(self, pos) -> None:
         if self.conn is None or self.on_wayland:  # there a window's place is the compositor's

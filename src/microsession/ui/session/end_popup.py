@@ -16,15 +16,16 @@ from collections.abc import Sequence
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QStyle, QVBoxLayout, QWidget,
 )
 
 from microsession.core.events import Ended, Outcome
-from microsession.core.format import KIND_LABELS, clip, minutes_text
+from microsession.core.format import KIND_LABELS, minutes_text
 from microsession.core.logbook import MAX_TEXT, SessionLog
 
 TITLE = "Micro-Session · Session log"
 MAX_BATCH_SHOWN = 12
+WIDTH, MARGIN = 360, 16  # px: the popup's fixed width and its side margins
 
 
 class EndPopup(QWidget):
@@ -36,6 +37,7 @@ class EndPopup(QWidget):
         self.setWindowTitle(TITLE)
         self.setObjectName("end_popup")
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setAccessibleName("Session log")
         self._session_id = ""
         self.heading = QLabel()
         self.heading.setObjectName("heading")
@@ -49,14 +51,15 @@ class EndPopup(QWidget):
             button.setCheckable(True)
             button.setFixedWidth(34)
             button.setToolTip(f"Energy {value} (key {value})")
+            button.setAccessibleName(f"Energy {value} of 5")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus if value == 1 else Qt.FocusPolicy.ClickFocus)
             self.energy.addButton(button, value)
             energy_row.addWidget(button)
         energy_row.addStretch()
-        self.finished = QCheckBox("Task finished")
+        self.finished = QCheckBox("Task finished")  # on its own line: a long title never touches the next box
         self.interrupted = QCheckBox("Interrupted")
+        self.interrupted.setAccessibleName("Interrupted")
         checks = QHBoxLayout()
-        checks.addWidget(self.finished)
         checks.addWidget(self.interrupted)
         checks.addStretch()
         self.batch_box = QWidget()  # a batch's tasks, one check box each
@@ -66,6 +69,8 @@ class EndPopup(QWidget):
         self.task_checks: list[tuple[str, QCheckBox]] = []
         self._task_ids: tuple[str, ...] = ()
         save, skip = QPushButton("Save  ⏎"), QPushButton("Skip  Esc")
+        save.setAccessibleName("Save the log")
+        skip.setAccessibleName("Skip the log")
         save.setDefault(True)
         save.clicked.connect(self.save)
         skip.clicked.connect(self.skip)
@@ -74,19 +79,21 @@ class EndPopup(QWidget):
         buttons.addWidget(skip)
         buttons.addWidget(save)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setContentsMargins(MARGIN, 14, MARGIN, 14)
         layout.setSpacing(8)
         for item in (self.heading, self.stopped_at, self.next_step):
             layout.addWidget(item)
         layout.addLayout(energy_row)
         layout.addWidget(self.batch_box)
+        layout.addWidget(self.finished)
         layout.addLayout(checks)
         layout.addLayout(buttons)
-        self.setFixedWidth(360)
+        self.setFixedWidth(WIDTH)
 
     def _line(self, placeholder: str) -> QLineEdit:
         line = QLineEdit()
         line.setPlaceholderText(placeholder)
+        line.setAccessibleName(placeholder.rstrip("…"))
         line.setMaxLength(MAX_TEXT)
         line.returnPressed.connect(self.save)
         line.installEventFilter(self)
@@ -116,7 +123,7 @@ class EndPopup(QWidget):
         if step:
             self.heading.setText(f"<b>{step.capitalize()} {done}.</b> Energy and next step?")
         else:
-            self.heading.setText(f"<b>{minutes_text(ended.focused_s)} of {what} — {done}.</b> How did it go?")
+            self.heading.setText(f"<b>{minutes_text(ended.focused_s, up=False)} of {what} — {done}.</b> How did it go?")
         for line in (self.stopped_at, self.next_step):
             line.clear()
         self.energy.setExclusive(False)
@@ -124,12 +131,13 @@ class EndPopup(QWidget):
             button.setChecked(False)
         self.energy.setExclusive(True)
         self._fill_batch(tasks if len(tasks) > 1 else ())
-        self.finished.setText(f"Finished: {clip(tasks[0][1])}" if len(tasks) == 1 else "Task finished")
+        title = tasks[0][1] if len(tasks) == 1 else ""
+        self._label_box(self.finished, f"Finished: {title}")
         self.finished.setChecked(False)
         self.interrupted.setChecked(interrupted or ended.outcome is Outcome.STOPPED)
         for widget in (self.stopped_at, self.interrupted):
             widget.setVisible(not step)
-        self.finished.setVisible(not step and len(tasks) <= 1)
+        self.finished.setVisible(not step and len(tasks) == 1)  # no task: nothing to finish
         self.adjustSize()
         if self.isWindow():
             self.move(self._place(near))
@@ -146,11 +154,20 @@ class EndPopup(QWidget):
             box.deleteLater()
         self.task_checks = []
         for task_id, title in tasks[:MAX_BATCH_SHOWN]:
-            box = QCheckBox(clip(title))
-            box.setToolTip(title)
+            box = QCheckBox()
+            self._label_box(box, title)
             self.batch_layout.addWidget(box)
             self.task_checks.append((task_id, box))
         self.batch_box.setVisible(bool(tasks))
+
+    def _label_box(self, box: QCheckBox, text: str) -> None:
+        """`text` on a check box elided (…) to the popup's real width; whole in its tooltip and name."""
+        style = box.style()
+        room = (WIDTH - 2 * MARGIN - style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, box)
+                - style.pixelMetric(QStyle.PixelMetric.PM_CheckBoxLabelSpacing, None, box) - 6)
+        box.setText(box.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room))
+        box.setToolTip(text if box.text() != text else "")
+        box.setAccessibleName(text)
 
     def done_task_ids(self) -> tuple[str, ...]:
         """The tasks ticked off: the batch's ticked ones, or the one task if "Finished"."""

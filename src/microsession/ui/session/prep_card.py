@@ -38,6 +38,9 @@ class PrepCard(QWidget):
         self.edit_button.setFlat(True)
         self.edit_button.clicked.connect(self.toggle_edit)
         cancel, start = QPushButton("Cancel  Esc"), QPushButton("Start now  ⏎")
+        cancel.setAccessibleName("Cancel")  # not "Cancel Esc": the key is in the shortcut, not the name
+        start.setAccessibleName("Start now")
+        self.editor.setAccessibleName("Checklist, one item a line")
         start.setDefault(True)
         start.clicked.connect(self._start)
         cancel.clicked.connect(self._cancel)

@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
+from microsession.core.format import minutes_text
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.session.ring_paint import draw_buttons, draw_text
+from microsession.ui.session.ring_paint import HINT_HEIGHT, draw_buttons, draw_hint, draw_text, hint_height
 
 SIDE = 180           # the ring square, px
-HINT_HEIGHT = 24     # extra height per line of the hint (wrapped to the card's width)
-HINT_PX = 11         # the hint's font size
 NOTE_HEIGHT = 62     # extra height while the resume card shows
+MAX_HEIGHT = SIDE + HINT_HEIGHT + NOTE_HEIGHT  # with both: the room its first place leaves below it
 NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
 PEN = 9.0            # arc and track width
 RING_MARGIN = 17.0   # card edge -> outer edge of the arc
@@ -41,6 +41,7 @@ class RingView:
     title: str            # "Focus", "Deep work", "Break", "Paused", "Done ✓"
     subtitle: str = ""    # task name or a hint
     step_text: str = ""   # "step 2 of 5"
+    remaining_s: float = 0.0  # for screen readers: "Focus, 12 min left"
 
 
 class RingWindow(QWidget):
@@ -62,6 +63,7 @@ class RingWindow(QWidget):
         self.setMouseTracking(True)
         self._view = RingView("idle", 0.0, "", "")
         self._painted: RingView | None = None
+        self.time_shown = ""  # the digits as last painted (shrunk to fit, never cut)
         self._bg_key: tuple | None = None
         self._bg = QPixmap()
         self._hint = ""
@@ -78,8 +80,10 @@ class RingWindow(QWidget):
         self._drag_start = QPoint()
         self._dragging = self._reflagging = False
         self._form: QWidget | None = None
+        self.setAccessibleName("Micro-Session timer")
         self._apply_flags()
         self._apply_size()
+        self._describe(self._view)
 
     # ---- public API -------------------------------------------------------------
     def view(self) -> RingView:
@@ -88,8 +92,19 @@ class RingWindow(QWidget):
     def render_view(self, view: RingView) -> None:
         """Store the view; repaint only if visible and different from the last paint."""
         self._view = view
+        self._describe(view)
         if self.isVisible() and view != self._painted:
             self.update()
+
+    def _describe(self, view: RingView) -> None:
+        """The accessible description: what runs and the minutes left (it changes once a minute)."""
+        parts = [view.title or "Ready"]
+        if view.phase in ACTIVE_PHASES:
+            parts.append(f"{minutes_text(view.remaining_s)} left")
+        parts += [t for t in (view.subtitle, view.step_text) if t]
+        text = ", ".join(parts)
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
 
     def set_always_on_top(self, on: bool) -> None:
         if on != self._on_top:
@@ -170,18 +185,8 @@ class RingWindow(QWidget):
         finally:
             self._reflagging = False
 
-    def _hint_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPixelSize(HINT_PX)
-        return font
-
     def hint_height(self) -> int:
-        """The hint's height: its lines wrapped to the card's width, none when no hint."""
-        if not self._hint:
-            return 0
-        rect = QFontMetrics(self._hint_font()).boundingRect(
-            0, 0, SIDE - 20, 1000, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, self._hint)
-        return HINT_HEIGHT + max(0, rect.height() - QFontMetrics(self._hint_font()).height())
+        return hint_height(self, self._hint, SIDE - 20)
 
     def host_form(self, form: QWidget) -> None:
         """Show `form` inside this window, in place of the ring, while it is not hidden."""
@@ -232,7 +237,8 @@ class RingWindow(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"), center.y() + 1, 118)
+        self.time_shown = draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"),
+                                    center.y() + 1, 118, min_px=20)
         if self._hovered:
             draw_buttons(p, pal.q("text"), self.button_rects(), self._hot, self._view.phase == "paused")
         p.end()
@@ -261,12 +267,7 @@ class RingWindow(QWidget):
             draw_text(self, p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
             draw_text(self, p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
             draw_text(self, p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
-            if self._hint:
-                p.setFont(self._hint_font())
-                p.setPen(pal.q("muted"))
-                p.drawText(QRectF(10, SIDE - 4, SIDE - 20, self.hint_height()),
-                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                           self._hint)
+            draw_hint(self, p, self._hint, pal.q("muted"), QRectF(10, SIDE - 4, SIDE - 20, self.hint_height()))
             if note:
                 font = QFont(self.font())
                 font.setPixelSize(11)

@@ -8,22 +8,30 @@ from PySide6.QtWidgets import QWidget
 
 
 def draw_text(widget: QWidget, p: QPainter, text: str, px: int, weight: QFont.Weight, color: QColor,
-              y_center: float, width: float, spacing: float = 0.0) -> None:
-    """One line of text centred at `y_center`, elided to `width`."""
+              y_center: float, width: float, spacing: float = 0.0, min_px: int = 0) -> str:
+    """One line of text centred at `y_center`, elided to `width`; what was drawn is returned.
+
+    With `min_px`, the font first shrinks (down to `min_px`) until the whole text fits:
+    the ring's "1:29:59" at deep-work length is smaller, never cut."""
     if not text:
-        return
+        return ""
     font = QFont(widget.font())
     font.setPixelSize(px)
     font.setWeight(weight)
     if spacing:
         font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, spacing)
     metrics = QFontMetrics(font)
+    while min_px and px > min_px and metrics.horizontalAdvance(text) > width:
+        px -= 1
+        font.setPixelSize(px)
+        metrics = QFontMetrics(font)
     shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, round(width))
     p.setFont(font)
     p.setPen(color)
     rect = QRectF((widget.width() - width) / 2, y_center - metrics.height() / 2,
                   width, metrics.height())
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, shown)
+    return shown
 
 
 def draw_buttons(p: QPainter, ink: QColor, rects: dict[str, QRectF], hot: str | None, paused: bool) -> None:
@@ -46,3 +54,30 @@ def draw_buttons(p: QPainter, ink: QColor, rects: dict[str, QRectF], hot: str | 
         else:
             for dx in (-5, 0, 5):
                 p.drawEllipse(QPointF(x + dx * s, y), 1.5 * s, 1.5 * s)
+
+
+HINT_HEIGHT = 24  # the hint's height for one line (each more line adds its own)
+HINT_PX = 11      # the hint's font size
+_WRAP = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+
+
+def hint_font(widget: QWidget) -> QFont:
+    font = QFont(widget.font())
+    font.setPixelSize(HINT_PX)
+    return font
+
+
+def hint_height(widget: QWidget, text: str, width: int) -> int:
+    """The hint's height: its lines wrapped to `width`, 0 when there is no hint."""
+    if not text:
+        return 0
+    metrics = QFontMetrics(hint_font(widget))
+    return HINT_HEIGHT + max(0, metrics.boundingRect(0, 0, width, 1000, _WRAP, text).height() - metrics.height())
+
+
+def draw_hint(widget: QWidget, p: QPainter, text: str, color: QColor, rect: QRectF) -> None:
+    """The hint, wrapped (never cut at the card's width)."""
+    if text:
+        p.setFont(hint_font(widget))
+        p.setPen(color)
+        p.drawText(rect, _WRAP, text)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from microsession.core.events import Kind
 from microsession.core.format import minutes_text
 from microsession.core.session import Action, State
 from microsession.ui.session.controller import Controller
@@ -45,6 +44,7 @@ class ShellActions:
     batches: Callable[[], list[Pick]] = lambda: []  # "Batch ▸"
     stacks: Callable[[], list[Pick]] = lambda: []  # "Stack ▸"
     windows: Callable[[], list[Pick]] = lambda: []  # "Tasks…", "Stacks…", "Settings…"
+    start: Callable[[float], None] | None = None  # the one start path (preparation card, ring); None: the controller
 
 
 class InPlace:
@@ -175,13 +175,14 @@ def fill(menu: QMenu, c: Controller, shell: ShellActions, first: bool = False) -
             m.separator("d.suggest.sep")
 
     if c.can(Action.START):
+        start_with = shell.start or c.start  # presets under 90 min are micro-sessions, from 90 deep work
         for minutes in PRESETS:
-            m.line(f"e.start.{minutes:03}", f"Start {minutes} min", lambda mm=minutes: c.start(mm, Kind.MICRO))
+            m.line(f"e.start.{minutes:03}", f"Start {minutes} min", lambda mm=minutes: start_with(mm))
         if c.last_minutes not in PRESETS + DEEP_PRESETS:
-            m.line("e.start.again", f"Again: {c.last_minutes:g} min", lambda: c.start(c.last_minutes))
+            m.line("e.start.again", f"Again: {c.last_minutes:g} min", lambda mm=c.last_minutes: start_with(mm))
         m.line("e.start.custom", "Custom…", shell.custom)
         for minutes in DEEP_PRESETS:
-            m.line(f"e.start.deep.{minutes:03}", f"Deep work {minutes} min", lambda mm=minutes: c.start(mm, Kind.DEEP))
+            m.line(f"e.start.deep.{minutes:03}", f"Deep work {minutes} min", lambda mm=minutes: start_with(mm))
         submenu("f.sub.1task", "Start on task", shell.on_task, "No open tasks: add them in Tasks…")
         submenu("f.sub.2batch", "Batch", shell.batches, "No open tasks to batch")
         submenu("f.sub.3stack", "Stack", shell.stacks, "No stacks: make one in Stacks…")

@@ -21,7 +21,7 @@ from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
 from microsession.ui.windows.review_charts import EnergyHeat, LengthBars, SessionBars
 
-WINDOW_TITLE = "Weekly review — Micro-Session"
+WINDOW_TITLE = "Micro-Session · Weekly review"
 
 
 def _caption(text: str) -> QLabel:
@@ -86,9 +86,8 @@ class ReviewWindow(QWidget):
         energy.addWidget(_caption("Energy by length (same weeks)"), 0, 1)
         energy.addWidget(self.heat, 1, 0)
         energy.addWidget(self.lengths, 1, 1, Qt.AlignmentFlag.AlignTop)
-        legend = QLabel("amber: low energy after sessions · green: high · grey: no rating")
-        legend.setObjectName("heat_legend")
-        legend.setEnabled(False)  # drawn in the palette's muted text colour
+        legend = self.legend = QLabel("amber: low energy after sessions · green: high · grey: no rating")
+        legend.setObjectName("heat_legend")  # in the normal text colour: a disabled grey is too faint to read
         energy.addWidget(legend, 2, 0, 1, 2)
         energy.setColumnStretch(0, 3)
         energy.setColumnStretch(1, 2)
@@ -149,15 +148,17 @@ class ReviewWindow(QWidget):
         w = r.week
         before_focus = r.before_mean("focused_s")
         before_tasks = r.before_mean("tasks_finished")
-        parts = [f"Tasks finished {w.tasks_finished}" + (f" (before: {before_tasks:.1f})" if before_tasks is not None else ""),
-                 f"focus {m.duration_text(w.focused_s)}" + (f" (before: {m.duration_text(before_focus)})" if before_focus is not None else ""),
-                 f"micro {w.micro} · deep work {w.deep}"]
+        # Sessions as everywhere (stats too): "completed" of those "started" (a stop before a minute is neither);
+        # focus time and interruptions count the stopped ones too.
+        parts = [f"completed {w.sessions} of {w.counted} started (micro {w.micro}, deep work {w.deep})",
+                 f"Tasks finished {w.tasks_finished}" + (f" (before: {before_tasks:.1f})" if before_tasks is not None else ""),
+                 f"focus {m.duration_text(w.focused_s)}" + (f" (before: {m.duration_text(before_focus)})" if before_focus is not None else "")]
         if w.average_length_s is not None:
             parts.append(f"average session {m.duration_text(w.average_length_s)}")
         if w.average_energy is not None:
             parts.append(f"energy {w.average_energy:.1f}")
         if w.counted:
-            parts.append(f"interrupted {w.interrupted} of {w.counted}")
+            parts.append(f"interrupted {w.interrupted} of {w.counted} started")
         parts.append(f"breaks {w.breaks}")
         self.figures.setText(" · ".join(parts))
         n = len(r.before)
@@ -187,8 +188,18 @@ class ReviewWindow(QWidget):
             return slug
 
     def export_png(self, path: str | Path) -> bool:
-        """Save what the window shows as a PNG; False when it could not be written."""
-        return self.grab().save(str(path), "PNG")
+        """Save the week as a PNG, without the window's buttons; False when it could not be written."""
+        buttons = (self.prev_button, self.next_button, self.export_button)
+        for button in buttons:  # hidden for the picture; their room kept, so nothing moves
+            policy = button.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            button.setSizePolicy(policy)
+            button.hide()
+        try:
+            return self.grab().save(str(path), "PNG")
+        finally:
+            for button in buttons:
+                button.show()
 
     def _export_clicked(self) -> None:
         r = self.review

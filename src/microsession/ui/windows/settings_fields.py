@@ -8,6 +8,8 @@ STYLES = (("full", "Full: a notification with buttons"), ("quiet", "Quiet: no so
           ("none", "None: only the ring and the tray"))
 HOOK_HINT = "e.g. makoctl mode -a do-not-disturb"
 GROUP_NOTES = {
+    "Several computers": "A folder that Syncthing, Nextcloud or Dropbox shares between your computers:"
+    " each writes its own changes there and reads the others' (never the data file itself; settings stay here).",
     "Commands run at session moments": "Each runs as a program and its arguments, never through a shell."
     " The session's facts are in MICROSESSION_* variables; what it prints goes to hooks.log in the data folder.",
     "Progress ring": "On Wayland the desktop places the ring and decides what stays on top; its place is not remembered there.",
@@ -33,6 +35,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "hook_session_start": ("When a session starts", ""), "hook_session_end": ("When a session ends", ""),
     "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
     "backup_keep": ("Backups kept", ""),
+    "sync_folder": ("Sync folder (empty: off)", ""), "device_name": ("This computer's name", ""),
     "tray_symbolic": ("A monochrome (symbolic) tray icon", ""),
 }
 # tab -> [(group, [keys])]
@@ -49,6 +52,7 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                       ("Commands run at session moments", ["hook_session_start", "hook_session_end",
                                                            "hook_break_end", "hook_timeout_s"])]),
     ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"]),
+                         ("Several computers", ["sync_folder", "device_name"]),
                          ("Tray icon", ["tray_symbolic"])]),
 ]
 # a field enabled only while its switch is on

@@ -13,9 +13,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox, QStyledItemDelegate, QWidget
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from microsession.core import tasks as core
 from microsession.core.tasks import Task
@@ -26,6 +26,7 @@ DONE, TITLE, TYPE, MINUTES, PROJECT, ASPECT = range(len(COLUMNS))
 # Drawn as text, not as a check box indicator: those vanish on dark palettes under Fusion.
 DONE_MARK, OPEN_MARK = "✓", "○"
 Index = QModelIndex | QPersistentModelIndex
+HEADING_BAND = 24  # px above a group's first row for its heading
 
 
 def parse_quick_add(text: str) -> tuple[str, str | None, str | None]:
@@ -77,6 +78,22 @@ class TasksModel(QAbstractTableModel):
         self.tasks = sorted(found, key=key)
         self.endResetModel()
         self.changed.emit()
+
+    def heading(self, row: int) -> str:
+        """With "Group by project": the group's heading above the first row of each group
+        ("Thesis / Chapter 1", "No project", "Done"); "" for the other rows."""
+        task = self.task_at(row)
+        if not self.by_project or task is None:
+            return ""
+        def group(t: Task) -> tuple:
+            return ("done",) if t.done else (t.project, t.aspect)
+        if row > 0 and group(self.tasks[row - 1]) == group(task):
+            return ""
+        if task.done:
+            return "Done"
+        if task.project is None:
+            return "No project"
+        return f"{task.project} / {task.aspect}" if task.aspect else task.project
 
     def task_at(self, row: int) -> Task | None:
         return self.tasks[row] if 0 <= row < len(self.tasks) else None
@@ -136,6 +153,8 @@ class TasksModel(QAbstractTableModel):
             return "Done (Space or a click ticks it)"
         if role == Qt.ItemDataRole.ToolTipRole and col == TITLE:
             return "Enter: start a session · Space: done · F2: edit · Delete: delete"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and col == TITLE and self.heading(index.row()):
+            return f"First of {self.heading(index.row())}"
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -235,11 +254,38 @@ class TasksModel(QAbstractTableModel):
 
 
 class TasksDelegate(QStyledItemDelegate):
-    """A type picker for the type column, a 5-120 spin box for the minutes."""
+    """A type picker for the type column, a 5-120 spin box for the minutes; with "Group by
+    project", a heading band drawn above the first row of each group (the row made taller)."""
 
     def __init__(self, model: TasksModel, parent: QObject) -> None:
         super().__init__(parent)
         self.model = model
+
+    def paint(self, painter, option, index: QModelIndex) -> None:  # noqa: ANN001
+        heading = self.model.heading(index.row())
+        if not heading:
+            return super().paint(painter, option, index)
+        band = QRect(option.rect)
+        band.setHeight(HEADING_BAND)
+        palette = option.palette
+        painter.save()
+        painter.fillRect(band, palette.color(QPalette.ColorRole.AlternateBase))
+        if index.column() == TITLE:
+            font = QFont(option.font)
+            font.setBold(True)
+            painter.setFont(font)
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            text = QFontMetrics(font).elidedText(heading, Qt.TextElideMode.ElideRight, band.width() - 8)
+            painter.drawText(band.adjusted(4, 0, -4, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), text)
+        painter.restore()
+        below = QStyleOptionViewItem(option)
+        below.rect = option.rect.adjusted(0, HEADING_BAND, 0, 0)
+        super().paint(painter, below, index)
+
+    def updateEditorGeometry(self, editor: QWidget, option, index: QModelIndex) -> None:  # noqa: ANN001
+        super().updateEditorGeometry(editor, option, index)
+        if self.model.heading(index.row()):
+            editor.setGeometry(option.rect.adjusted(0, HEADING_BAND, 0, 0))
 
     def createEditor(self, parent: QWidget, option, index: QModelIndex) -> QWidget:  # noqa: ANN001
         if index.column() == TYPE:

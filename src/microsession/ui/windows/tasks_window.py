@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 from microsession.core import tasks as core
 from microsession.store import tasks as store
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.windows.tasks_model import ASPECT, DONE, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel
+from microsession.ui.windows.tasks_model import (
+    ASPECT, DONE, HEADING_BAND, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel,
+)
 
 WINDOW_TITLE = "Micro-Session · Tasks"
 HINT = "⏎ start  ·  Space done  ·  Del delete  ·  F2 edit  ·  Ctrl+B batch  ·  Ctrl+L new task  ·  Esc close"
@@ -101,7 +103,7 @@ class TasksWindow(QWidget):
 
         self.hint = QLabel(HINT)
         self.hint.setObjectName("hint")
-        self.hint.setEnabled(False)  # the palette's muted text
+        # in the normal text colour: the disabled grey was too faint to read
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 10)
@@ -122,6 +124,7 @@ class TasksWindow(QWidget):
         self.start_button.clicked.connect(self.start_current)
         self.table.clicked.connect(lambda index: index.column() == DONE and self.toggle_current(index.row()))
         self.model.problem.connect(self.show_message)
+        self.model.modelReset.connect(self._size_headings)
         self.model.changed.connect(self._update_buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         QShortcut(QKeySequence("Ctrl+B"), self, self.batch)
@@ -244,6 +247,17 @@ class TasksWindow(QWidget):
         if slug is not None:  # new tasks default to the type being looked at
             self.new_type.setCurrentIndex(max(0, self.new_type.findData(slug)))
         self._options_changed()
+
+    def _size_headings(self) -> None:
+        """Rows under a group heading are taller by its band (only those rows: a long list stays cheap)."""
+        header = self.table.verticalHeader()
+        base = header.defaultSectionSize()
+        for row in getattr(self, "_tall_rows", ()):
+            if row < header.count():
+                header.resizeSection(row, base)
+        self._tall_rows = [row for row in range(self.model.rowCount()) if self.model.heading(row)]
+        for row in self._tall_rows:
+            header.resizeSection(row, base + HEADING_BAND)
 
     def _options_changed(self) -> None:
         current = self.current_task_id()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QTime, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
@@ -48,7 +49,7 @@ class TriggersWindow(QWidget):
         self.rules.currentItemChanged.connect(lambda item, _old: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None))
         self.rules.itemChanged.connect(self._toggled)
         self.new_button, self.delete_button = QPushButton("New rule"), QPushButton("Delete")
-        self.new_button.clicked.connect(lambda: self._show(None))
+        self.new_button.clicked.connect(self.new_rule)
         self.delete_button.clicked.connect(self.delete_current)
         left = QVBoxLayout()
         left.addWidget(self.rules, 1)
@@ -111,6 +112,7 @@ class TriggersWindow(QWidget):
         form.addRow("Suggest", pair(self.minutes, self.task_type))
         form.addRow("Call it", self.label)
         form.addRow("During focus", self.when_busy)
+        self._steady_labels(form)
         right = QVBoxLayout()
         right.addLayout(form)
         right.addWidget(self.preview)
@@ -127,8 +129,28 @@ class TriggersWindow(QWidget):
         outer.addLayout(body, 1)
         outer.addWidget(self.peaks)
         self.resize(820, 480)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # like the other windows
         self._fill_types()
         self.reload()
+
+    @staticmethod
+    def _steady_labels(form: QFormLayout) -> None:
+        """Every label as wide as the widest, so the fields stay put when the kind's rows change."""
+        labels = [form.itemAt(row, QFormLayout.ItemRole.LabelRole) for row in range(form.rowCount())]
+        labels = [item.widget() for item in labels if item is not None and isinstance(item.widget(), QLabel)]
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
+
+    def new_rule(self) -> None:
+        """An empty form for a new rule; no rule of the list stays highlighted."""
+        self.rules.blockSignals(True)
+        self.rules.setCurrentRow(-1)
+        self.rules.clearSelection()
+        self.rules.blockSignals(False)
+        self._show(None)
+        self.name.setFocus()
+        self.name.selectAll()
 
     def _fill_types(self) -> None:
         self.task_type.addItem("a type for my energy", PICK_ENERGY)
