@@ -81,8 +81,12 @@ def traffic(desk: Desktop, work: Path, scale: float, seconds: float, idle_s: flo
         time.sleep(idle_s)
         idle = len([s for s in host.signals if s[0] > quiet_from])
         _rev, root = host.layout(item)
-        host.click(item, find_label(root, "Start 25 min")["id"])  # from the menu: the ring stays hidden
-        start = desk.wait_trace(trace, "session_started")["mono"]
+        host.click(item, find_label(root, "Start 25 min")["id"])  # a start shows the ring: hide it
+        desk.wait_trace(trace, "ring_shown")
+        host.about_to_show(item, 0)
+        _rev, root = host.layout(item)
+        host.click(item, find_label(root, "Hide ring")["id"])
+        start = desk.wait_trace(trace, "ring_hidden")["mono"]
         time.sleep(seconds)  # a benchmark's window, not a test's wait
         end = time.monotonic()
         counts = Counter(s[3] for s in host.signals if start + 0.05 < s[0] <= end)
