@@ -13,3 +13,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"kill -9 trials per test (env FAULT_TRIALS, default {DEFAULT_FAULT_TRIALS})")
     group.addoption("--fault-seed", type=int, default=None,
                     help="seed of the random kill moments (env FAULT_SEED, default: a new one)")
+
+# the servers the calendar tests talk to (HTTP, Radicale) and an in-memory keyring backend
+from calendar_servers import memory_keyring, radicale, server  # noqa: E402, F401

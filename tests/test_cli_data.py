@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 from contextlib import closing
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,44 @@ def test_one_row_is_a_row_and_an_empty_name_is_not_a_folder(tmp_path, capsys, mo
     for argv in (["import", ""], ["restore", " "]):
         code, out, err = cli(capsys, *argv)
         assert code == 2 and "expected a file name, got an empty text" in err and "is a folder" not in err
+
+
+# --- the sessions as a calendar (.ics) --------------------------------------------------------
+
+def test_export_ics_one_event_per_focus_session_valid_and_not_a_meeting_source(data, tmp_path, capsys):
+    import icalendar
+
+    from microsession.core.stacks import TEMPLATES
+    from microsession.core.triggers import AfterEvents
+    from microsession.schedule.calendar import CalendarSource, fire_times
+
+    out = tmp_path / "focus.ics"
+    code, text, err = cli(capsys, "export", "--ics", str(out))
+    assert code == 0 and err == "" and text == f"Exported 4 focus sessions as a calendar to {out}\n"
+    cal = icalendar.Calendar.from_ical(out.read_bytes())
+    events = cal.walk("VEVENT")
+    assert len(events) == 4  # the break and the open deep-work session are not there
+    assert all(str(e["UID"]).endswith("@sessions.microsession.invalid") for e in events)
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    assert set(by_summary) == {"Old thing (micro-session)", "Reply to Anna (micro-session)",
+                               "Batch: gardening · 1 task (micro-session)", f"{TEMPLATES[1].name} · step 1 (micro-session)"}
+    mail = by_summary["Reply to Anna (micro-session)"]
+    description = str(mail["DESCRIPTION"])
+    assert "Type: communication" in description and "Energy after: 4/5" in description
+    assert 'Stopped at: para 3 · ünï, "quoted"' in description and "Next: line1\nline2" in description
+    assert mail["DTEND"].dt - mail["DTSTART"].dt > timedelta(0)
+    # the same data, the same bytes; and read back as a trigger source, no "meeting" ends in it
+    first = out.read_bytes()
+    assert cli(capsys, "export", "--ics", str(out))[0] == 0 and out.read_bytes() == first
+    since = min(e["DTSTART"].dt for e in events) - timedelta(days=1)
+    cond = AfterEvents(str(out), 0, (0, 0), (23, 59), frozenset(range(7)), skip_free=False)
+    assert fire_times(CalendarSource(str(out)), cond, since, timezone.utc, 5) == []
+
+
+def test_export_ics_bad_arguments_are_one_line(data, tmp_path, capsys):
+    code, _, err = cli(capsys, "export", "--ics", str(tmp_path / "a.ics"), "--out", str(tmp_path / "b.json"))
+    assert code == 2 and err.startswith("microsession: give either --out") and len(err.splitlines()) == 1
+    code, _, err = cli(capsys, "export", "--ics", str(tmp_path / "no" / "such" / "a.ics"))
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    code, _, err = cli(capsys, "export", "--ics", str(tmp_path / "a.ics"), "--format", "csv")
+    assert code == 2 and "--format goes with --out" in err

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+import io
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -124,8 +125,8 @@ def test_bad_ids(data, capsys):
     (["add", "--name", "x", "--at", "10:30", "--minutes", "0"], "from 1 to 240, got 0"),
     (["add", "--name", "x", "--at", "10:30", "--minutes", "241"], "from 1 to 240, got 241"),
     (["next", "--count", "1000000"], "from 1 to 100"),
-    (["add", "--name", "x", "--at", "10:30", "--after", "5"], "--after goes with --calendar only"),
-    (["add", "--name", "x", "--idle", "15", "--after", "5"], "--after goes with --calendar only"),
+    (["add", "--name", "x", "--at", "10:30", "--after", "5"], "--after goes with --calendar or --caldav only"),
+    (["add", "--name", "x", "--idle", "15", "--after", "5"], "--after goes with --calendar or --caldav only"),
     (["add", "--name", "x", "--calendar", ""], "expected a file name, got an empty text"),
     (["add", "--name", "x", "--calendar", "  "], "expected a file name"),
 ])
@@ -144,3 +145,73 @@ def test_after_with_a_calendar_is_kept(data, capsys, tmp_path):
     _, out, _ = run(capsys, "list", "--json")
     [rule] = [r for r in json.loads(out) if r["name"] == "After"]
     assert rule["condition"]["after"] == 7
+
+
+# --- calendars from a subscription address and a CalDAV account --------------------------------
+
+def daily_ics() -> bytes:
+    day = datetime.now(timezone.utc) + timedelta(days=1)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+            f"DTSTART:{day:%Y%m%d}T090000Z\r\nDTEND:{day:%Y%m%d}T100000Z\r\nRRULE:FREQ=DAILY\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_a_subscription_address_is_added_listed_and_followed(server, data, capsys):
+    server.steps = [(200, daily_ics(), {"ETag": '"1"'})] + [(304, b"", {})] * 4
+    code, out, err = run(capsys, "add", "--name", "After meetings", "--calendar", server.url, "--days", "daily",
+                         "--between", "00:00-23:59")
+    assert code == 0 and err == "", err
+    code, out, err = run(capsys, "next", "--count", "2", "--json")
+    assert code == 0 and err == ""
+    assert [datetime.fromisoformat(u["at"]).strftime("%H:%M") for u in json.loads(out)] == ["10:02", "10:02"]
+    code, out, _ = run(capsys, "list")
+    assert "After meetings: 2 min after each event ends (http://127.0.0.1:" in out and "secret-abcdef" not in out
+    assert list((data / "calendars").glob("*.ics"))  # the local copy
+
+
+@pytest.mark.parametrize("answer, sentence", [
+    ((401, b"", {}), "the server refused access (HTTP 401)"),
+    ((200, b"<html>Sign in</html>", {}), "it gives a web page, not a calendar"),
+    ("hang", "did not answer within 15 s"),
+])
+def test_a_bad_subscription_is_one_line_and_nothing_is_kept(server, data, capsys, answer, sentence, monkeypatch):
+    if answer == "hang":
+        from microsession.schedule import ics_fetch
+
+        monkeypatch.setattr(ics_fetch, "TIMEOUT_S", 1.0)
+        sentence = "did not answer within 1 s"
+    server.steps = [answer]
+    code, out, err = run(capsys, "add", "--name", "X", "--calendar", server.url)
+    assert code == 2 and out == "" and sentence in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    code, out, _ = run(capsys, "list", "--json")
+    assert "X" not in [r["name"] for r in json.loads(out)]
+
+
+def test_a_malformed_address_is_one_line(data, capsys):
+    code, out, err = run(capsys, "add", "--name", "X", "--calendar", "https://user:pw@example.org/x.ics")
+    assert code == 2 and "user name" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_caldav_account_with_its_password_in_the_keyring(radicale, memory_keyring, data, capsys, monkeypatch):
+    import caldav
+
+    day = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
+    with caldav.DAVClient(url=radicale, username="ana", password="s3cret", require_tls=False) as client:
+        client.principal().make_calendar(name="CLI").save_event(dtstart=day, dtend=day + timedelta(minutes=45),
+                                                                summary="Review", uid="cli-review@ana")
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
+    code, _, err = run(capsys, "add", "--name", "Dav", "--caldav", radicale, "--user", "ana", "--password-stdin",
+                       "--days", "daily", "--between", "00:00-23:59")
+    assert code == 2 and err.strip().endswith("the CalDAV server refused the user name or password (HTTP 401)")
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    code, out, err = run(capsys, "add", "--name", "Dav", "--caldav", radicale, "--user", "ana", "--password-stdin",
+                         "--days", "daily", "--between", "00:00-23:59")
+    assert code == 0 and err == "", err
+    code, out, err = run(capsys, "next", "--json")
+    assert code == 0 and (day + timedelta(minutes=47)).isoformat()[:16] in out.replace("+00:00", "")
+    db_bytes = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
+    assert b"s3cret" not in db_bytes  # not in the database, the copy, or anything else in the data folder
+    rule_id = json.loads(run(capsys, "list", "--json")[1])[-1]["id"]
+    assert run(capsys, "remove", rule_id)[0] == 0
+    assert memory_keyring.secrets == {}  # the password leaves the keyring with its last rule

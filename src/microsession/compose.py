@@ -150,6 +150,12 @@ def build(app: QApplication, tray_icon: QSystemTrayIcon | None, data_dir_arg: st
         backup.done.connect(lambda path: trace("backup_made", path=path))
     reminders = Reminders(clock, conn, lambda: controller.settings, shell.remind_review, backup, parent=shell)
     shell.hooks.folder = folder
+    if conn is not None:
+        from microsession.ui.session.ics_keeper import IcsKeeper
+
+        keeper = IcsKeeper(folder, lambda: controller.settings, shell.tell, parent=shell)
+        controller.started.connect(keeper.update)
+        controller.focus_ended.connect(keeper.update)
     QTimer.singleShot(START_CHECKS_DELAY_MS, lambda: after_start(reminders, shell))
     trace("ready", platform=app.platformName())
     return Running(shell, journal, conn)

@@ -175,12 +175,18 @@ def test_no_idle_rule_means_no_polling_and_no_source(conn, make_service):
     assert service.scheduler.get_job("idle-poll") is None and asked == []
 
 
-def test_a_broken_calendar_marks_the_rule(tmp_path, conn, make_service):
+def read(qtbot, service):
+    """The calendars are read on the scheduler's worker: wait for their results."""
+    qtbot.waitSignal(service.calendars_read, timeout=20000).wait()
+    return service
+
+
+def test_a_broken_calendar_marks_the_rule(qtbot, tmp_path, conn, make_service):
     bad = tmp_path / "cal.ics"
     bad.write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260302T10")
     rule = add(conn, "After meetings", AfterEvents(str(bad), 2))
     incomplete = add(conn, "No file", AfterEvents("", 2))
-    service = make_service()
+    service = read(qtbot, make_service())
     assert service.problems[rule.id].startswith("broken: ") and "cut short" in service.problems[rule.id]
     assert service.problems[incomplete.id].startswith("incomplete")
     assert store.get(conn, rule.id) is not None  # the rule stays
@@ -226,13 +232,13 @@ def test_a_calendar_is_read_again_when_the_file_changes(qtbot, tmp_path, conn, m
     cal = tmp_path / "cal.ics"
     cal.write_text(GOOD_ICS[:40], newline="")  # cut short
     rule = add(conn, "After meetings", AfterEvents(str(cal), 2, days=EVERY_DAY))
-    service = make_service()
+    service = read(qtbot, make_service())
     assert "cut short" in service.problems[rule.id] and service.next_run(rule.id) is None
     replacement = tmp_path / "cal.ics.new"
     replacement.write_text(GOOD_ICS, newline="")
     with qtbot.waitSignal(service.problems_changed, timeout=15000):
         replacement.replace(cal)  # how editors save: a new file renamed over the old one
-    qtbot.waitUntil(lambda: rule.id not in service.problems, timeout=15000)
+    qtbot.waitUntil(lambda: rule.id not in service.problems and service.next_run(rule.id) is not None, timeout=15000)
     nxt = service.next_run(rule.id)
     assert nxt is not None and (nxt.astimezone(BERLIN).hour, nxt.astimezone(BERLIN).minute) == (10, 2)
 
@@ -246,3 +252,101 @@ def test_an_unreadable_store_keeps_the_jobs_as_they_were(tmp_path, conn, make_se
         assert service.next_run(rule.id) is not None and rule.id in service.rules
     finally:
         conn.execute("ALTER TABLE triggers_gone RENAME TO triggers")
+
+
+def ics_ending(end: datetime) -> bytes:
+    start = end - timedelta(hours=1)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:u@t\r\n"
+            f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDTEND:{end:%Y%m%dT%H%M%SZ}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_a_subscription_is_fetched_on_the_worker_and_its_refresh_moves_the_job(qtbot, conn, make_service, server):
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {"ETag": '"1"'}), (200, ics_ending(end + timedelta(hours=2)), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    main = threading.get_ident()
+    threads = []
+    service = make_service()
+    service._calendars_read.connect(lambda *_: threads.append(threading.get_ident()), Qt.ConnectionType.DirectConnection)
+    assert service.next_run(rule.id) is None  # nothing read on this thread: the job comes from the worker
+    read(qtbot, service)
+    assert service.next_run(rule.id) == end + timedelta(minutes=2) and rule.id not in service.problems
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+    assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)
+    assert threads and main not in threads and len(server.seen) == 2
+    server.steps = [(500, b"", {})]
+    executor = service.scheduler._lookup_executor("default")  # the last run has returned (max_instances=1)
+    qtbot.waitUntil(lambda: not executor._instances.get("calendar-refresh"), timeout=20000)
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+    assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)  # the copy keeps working
+    assert service.problems[rule.id].startswith("offline: the calendar server failed (HTTP 500)")
+
+
+def test_no_fetch_while_no_calendar_rule_is_on(qtbot, conn, make_service, server):
+    off = add(conn, "After meetings", AfterEvents(server.url, 2, source="url"))
+    store.set_enabled(conn, off.id, False)
+    add(conn, "Coffee", AtTime((9, 0)))
+    service = make_service()
+    assert service.scheduler.get_job("calendar-read") is None and service.scheduler.get_job("calendar-refresh") is None
+    assert server.seen == []
+
+
+def test_a_refresh_missed_while_asleep_runs_once_on_waking(qtbot, conn, make_service, server):
+    """After a suspend the refresh is hours overdue: it runs (once), not skipped as a misfire."""
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {}), (200, ics_ending(end + timedelta(hours=1)), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    service = read(qtbot, make_service())
+    executor = service.scheduler._lookup_executor("default")
+    qtbot.waitUntil(lambda: not executor._instances.get("calendar-read"), timeout=20000)
+    with qtbot.waitSignal(service.calendars_read, timeout=20000):
+        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc) - timedelta(hours=3))
+        service.scheduler.wakeup()
+    assert service.next_run(rule.id) == end + timedelta(hours=1, minutes=2) and len(server.seen) == 2
+
+
+def test_a_restart_reads_the_local_copy_and_fetches_only_later(qtbot, conn, make_service, server):
+    """No network call at start-up: the first reading uses the copy a previous run left."""
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    server.steps = [(200, ics_ending(end), {})]
+    rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    first = read(qtbot, make_service())
+    assert len(server.seen) == 1
+    first.shutdown()
+    again = read(qtbot, make_service())
+    assert len(server.seen) == 1 and again.next_run(rule.id) == end + timedelta(minutes=2)
+    refresh = again.scheduler.get_job("calendar-refresh").next_run_time
+    assert timedelta(seconds=30) < refresh - datetime.now(timezone.utc) <= timedelta(seconds=60)
+
+
+def test_the_refresh_follows_the_setting(qtbot, conn, make_service, server):
+    from dataclasses import replace
+
+    from microsession.core.settings import Settings
+
+    server.steps = [(200, ics_ending(datetime.now(timezone.utc) + timedelta(days=1)), {})]
+    add(conn, "After meetings", AfterEvents(server.url, 2, source="url"))
+    chosen = [replace(Settings(), calendar_refresh_minutes=45)]
+    service = read(qtbot, make_service(settings=lambda: chosen[0]))
+    assert service.scheduler.get_job("calendar-refresh").trigger.interval == timedelta(minutes=45)
+    chosen[0] = replace(Settings(), calendar_refresh_minutes=5)
+    service.rebuild()  # what the shell does when the setting is saved
+    assert service.scheduler.get_job("calendar-refresh").trigger.interval == timedelta(minutes=5)
+
+
+def test_a_refused_address_never_stops_the_other_rules(qtbot, tmp_path, conn, make_service, server):
+    server.steps = [(401, b"", {})]
+    good = tmp_path / "good.ics"
+    end = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    good.write_bytes(ics_ending(end))
+    refused = add(conn, "Refused", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
+    fine = add(conn, "Fine", AfterEvents(str(good), 2, (0, 0), (23, 59), EVERY_DAY))
+    coffee = add(conn, "Coffee", AtTime((9, 0), EVERY_DAY))
+    service = read(qtbot, make_service())
+    assert service.problems[refused.id] == ("broken: the server refused access (HTTP 401); "
+                                            "check the secret address or the password")
+    assert service.next_run(refused.id) is None
+    assert service.next_run(fine.id) == end + timedelta(minutes=2) and fine.id not in service.problems
+    assert service.next_run(coffee.id) is not None

@@ -22,6 +22,9 @@ NOT_AT_START = (
     "microsession.ui.session.custom_length",
     "microsession.store.sync_journal", "microsession.store.sync_import", "microsession.store.sync_status",
     "microsession.core.sync_merge",
+    # calendar sources (#13): only with a calendar rule on, and only on a worker thread
+    "caldav", "keyring", "niquests", "lxml", "urllib.request", "http.client", "dateutil",
+    "microsession.schedule.ics_fetch", "microsession.schedule.caldav_source", "microsession.schedule.calendar",
 )
 
 SCRIPT = """

@@ -112,8 +112,10 @@ def test_a_malformed_calendar_keeps_the_rule_marked_broken(make, conn, qtbot, tm
     w.enabled.setChecked(True)
     with qtbot.waitSignal(w.rules_changed):
         assert w.save()
-    assert w.preview.text().startswith("Broken: work.ics is cut short") and "c0392b" in w.preview.styleSheet()
-    assert w.rules.currentItem().text() == "After meetings  ⚠ broken"
+    assert w.preview.text() == "Reading the calendar…"  # on a worker thread, never on this one
+    qtbot.waitUntil(lambda: w.preview.text().startswith("Broken: work.ics is cut short"), timeout=20000)
+    assert "c0392b" in w.preview.styleSheet()
+    qtbot.waitUntil(lambda: w.rules.currentItem().text() == "After meetings  ⚠ broken", timeout=20000)
     rule = store.get(conn, w.current)
     assert rule.condition.path == str(bad) and rule.enabled  # the rule stays
 
@@ -170,6 +172,7 @@ def test_screenshot(make, conn, qtbot, tmp_path):
     target = shots if shots.is_dir() else tmp_path
     for name, shot in (("Coffee planning", "triggers-window.png"), ("After meetings", "triggers-window-calendar.png")):
         select(w, name)
+        qtbot.waitUntil(lambda: w.preview.text() != "Reading the calendar…", timeout=20000)
         QApplication.processEvents()  # the layout's pending request: rows shown and hidden
         image = w.grab().toImage()
         assert not image.isNull() and image.width() >= 800
@@ -203,3 +206,71 @@ def test_window_titles_are_in_one_style():
     titles = [end_popup.TITLE, prep_card.TITLE, custom_length.TITLE, settings_dialog.TITLE, project_view.WINDOW_TITLE,
               review.WINDOW_TITLE, stack_editor.WINDOW_TITLE, tasks_window.WINDOW_TITLE, triggers_window.WINDOW_TITLE]
     assert all(t.startswith("Micro-Session · ") and t[16:17].isupper() for t in titles), titles
+
+
+def calendar_form(w, source: str, path: str, user: str = "", password: str = ""):
+    select(w, "After meetings")
+    f = w.calendar
+    f.source.setCurrentIndex(f.source.findData(source))
+    f.path.setText(path)
+    f.user.setText(user)
+    f.password.setText(password)
+    w.enabled.setChecked(True)
+
+
+def test_a_subscription_address_that_refuses_is_one_sentence(make, conn, qtbot, server):
+    server.steps = [(401, b"", {})]
+    w = make()
+    calendar_form(w, "url", "calendar.google.com/ical/basic.ics")
+    assert not w.save() and w.message.text() == \
+        "'calendar.google.com/ical/basic.ics' is not a calendar address (expected https://…)."
+    calendar_form(w, "url", server.url)
+    assert w.calendar.browse.isHidden() and not w.calendar.user.isVisibleTo(w)
+    assert w.save()
+    qtbot.waitUntil(lambda: w.preview.text() != "Reading the calendar…", timeout=20000)
+    assert w.preview.text() == "Broken: the server refused access (HTTP 401); check the secret address or the password"
+    assert store.get(conn, w.current).condition.source == "url"
+
+
+def test_a_caldav_account_password_goes_to_the_keyring_and_its_events_show(make, conn, qtbot, radicale, memory_keyring):
+    import caldav
+
+    moment = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=1)
+    moment = moment.replace(hour=10, minute=0)
+    with caldav.DAVClient(url=radicale, username="ana", password="s3cret", require_tls=False) as client:
+        client.principal().make_calendar(name="Editor").save_event(
+            dtstart=moment - timedelta(hours=1), dtend=moment, summary="Editor test", uid="editor@ana")
+    later = datetime.now(timezone.utc)
+    w = TriggersWindow(conn, lambda: later, BERLIN, idle_available=lambda: False)
+    qtbot.addWidget(w)
+    w.show()
+    calendar_form(w, "caldav", radicale, "ana", "s3cret")
+    assert w.calendar.user.isVisibleTo(w) and w.calendar.password.isVisibleTo(w)
+    for box in w.days:
+        box.setChecked(True)
+    w.work_from.setTime(QTime(0, 0))
+    w.work_to.setTime(QTime(23, 59))
+    assert w.save(), w.message.text()
+    assert list(memory_keyring.secrets.values()) == ["s3cret"] and w.calendar.password.text() == ""
+    qtbot.waitUntil(lambda: w.preview.text().startswith("Next:"), timeout=30000)
+    assert (moment + timedelta(minutes=2)).astimezone(BERLIN).strftime("%a %d %b %H:%M") in w.preview.text()
+    assert b"s3cret" not in Path(conn.execute("PRAGMA database_list").fetchone()[2]).read_bytes()
+    with qtbot.waitSignal(w.rules_changed):
+        w.delete_button.click()
+    assert memory_keyring.secrets == {}  # its password goes with the rule
+
+
+def test_without_a_keyring_the_password_is_refused(make, conn, qtbot):
+    import keyring
+    from keyring.backends import fail
+
+    saved = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        w = make()
+        calendar_form(w, "caldav", "https://dav.example.org/", "ana", "pw")
+        assert not w.save()
+        assert w.message.text().startswith("There is no system keyring (Secret Service) on this system")
+        assert store.get(conn, w.current).condition.path == ""  # nothing saved
+    finally:
+        keyring.set_keyring(saved)

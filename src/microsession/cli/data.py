@@ -23,7 +23,8 @@ def add_parser(sub: Any) -> None:
     e = sub.add_parser("export", help="write your data as JSON or CSV (see docs/export-format.md)")
     e.add_argument("--format", choices=("json", "csv"), help="json: one file; csv: a folder of files, or a zip"
                    " when --out ends in .zip (default: json if --out ends in .json, else csv)")
-    e.add_argument("--out", required=True, metavar="PATH", help="the file, folder or .zip to write (replaced whole)")
+    e.add_argument("--out", metavar="PATH", help="the file, folder or .zip to write (replaced whole)")
+    e.add_argument("--ics", metavar="FILE", help="instead: your focus sessions as a calendar (.ics), one event each")
     e.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD", help="only sessions started on or after this local date")
     e.add_argument("--stamp", action="store_true", help="record the time of the export in it (the same data then"
                    " no longer gives the same bytes)")
@@ -68,8 +69,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from microsession.core import export_format as fmt
     from microsession.store import export
 
-    out = Path(args.out).expanduser()
-    kind = args.format or ("json" if out.suffix.lower() == ".json" else "csv")
+    if (args.out is None) == (args.ics is None):
+        raise CliError("give either --out PATH (JSON or CSV) or --ics FILE (a calendar)")
+    if args.ics is not None and args.format is not None:
+        raise CliError("--format goes with --out, not --ics")
+    out = Path(args.out or args.ics).expanduser()
+    kind = "ics" if args.ics is not None else args.format or ("json" if out.suffix.lower() == ".json" else "csv")
     since = fmt.canonical_utc(datetime.combine(args.since, time()).astimezone()) if args.since else None
     path = _db_file(args)
     if out.resolve() in {Path(f"{path}{suffix}").resolve() for suffix in ("", "-wal", "-shm", "-journal")}:
@@ -80,6 +85,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         conn = export.open_read_only(path)
     except sqlite3.Error as exc:
         raise CliError(f"cannot read {path}: {exc}") from None
+    if kind == "ics":
+        return _export_ics(conn, out, since, args.stamp)
     try:
         tables = export.read_tables(conn, since)
     finally:
@@ -95,6 +102,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     counts = ", ".join(count_text(len(tables[t]), t.replace("_", " ")[:-1]) for t in ("sessions", "session_logs", "tasks", "stack_runs"))
     print(f"Exported {counts} to {out}")
+    return 0
+
+
+def _export_ics(conn: sqlite3.Connection, out: Path, since: str | None, stamped: bool) -> int:
+    from microsession.store import export, ics_export
+
+    try:
+        rows = ics_export.session_rows(conn, since)
+    finally:
+        conn.close()
+    export.write_file(out, ics_export.calendar_bytes(rows, _now() if stamped else None))
+    print(f"Exported {len(rows)} focus sessions as a calendar to {out}")
     return 0
 
 

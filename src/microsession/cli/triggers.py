@@ -37,7 +37,9 @@ def add_parser(sub: Any) -> None:
     when = add.add_mutually_exclusive_group(required=True)
     when.add_argument("--at", metavar="HH:MM", help="at a time of day")
     when.add_argument("--every", type=int_from(1, 24 * 60, "minutes"), metavar="MIN", help="every MIN minutes inside --between")
-    when.add_argument("--calendar", type=path_arg, metavar="PATH", help="after each event of an .ics file ends")
+    when.add_argument("--calendar", type=path_arg, metavar="PATH|URL",
+                      help="after each event of an .ics file or subscription address ends")
+    when.add_argument("--caldav", type=path_arg, metavar="URL", help="after each event of a CalDAV account ends (with --user)")
     when.add_argument("--idle", type=int_from(1, core.MAX_IDLE, "minutes"), metavar="MIN",
                       help="back at the desk after MIN minutes away")
     add.add_argument("--days", metavar="DAYS", help="mon-fri (default), mon,wed, daily, weekend")
@@ -52,6 +54,11 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--label", default="", metavar="TEXT", help="what to call the session, e.g. planning")
     add.add_argument("--when-busy", choices=core.WHEN_BUSY, default="wait", help="during a focus session: wait for the break (default) or drop")
     add.add_argument("--disabled", action="store_true", help="add it switched off")
+    add.add_argument("--user", metavar="NAME", help="the CalDAV login (--caldav); the password is asked for, or read "
+                     "from stdin with --password-stdin, and kept in the system keyring")
+    add.add_argument("--password-stdin", action="store_true", help="read the CalDAV password from standard input")
+    add.add_argument("--me", metavar="ADDR", default="", help="your e-mail addresses, comma-separated: skip events you declined")
+    add.add_argument("--include-free", action="store_true", help="count events marked free too (--calendar, --caldav)")
     for name, text in (("enable", "switch a rule on"), ("disable", "switch a rule off"), ("remove", "delete a rule")):
         cmd = cmds.add_parser(name, help=text)
         cmd.add_argument("id", help=f"the rule id (or its first {MIN_ID_PREFIX}+ characters)")
@@ -83,8 +90,11 @@ def _window(text: str) -> tuple[core.HM, core.HM]:
 def condition_from_args(args: argparse.Namespace) -> core.Condition:
     """The condition the options describe (ValueError with one line if they do not fit)."""
     days = core.parse_days(args.days) if args.days is not None else core.WEEKDAYS
-    if args.after is not None and args.calendar is None:  # never ignored silently
-        raise ValueError("--after goes with --calendar only")
+    calendar = args.calendar is not None or args.caldav is not None
+    if args.after is not None and not calendar:  # never ignored silently
+        raise ValueError("--after goes with --calendar or --caldav only")
+    if (args.me or args.include_free) and not calendar:
+        raise ValueError("--me and --include-free go with --calendar or --caldav only")
     if args.idle is not None:
         if args.days is not None or args.between is not None:
             raise ValueError("--idle takes neither --days nor --between")
@@ -97,6 +107,20 @@ def condition_from_args(args: argparse.Namespace) -> core.Condition:
         if args.between is None:
             raise ValueError("--every needs --between HH:MM-HH:MM")
         return core.Every(args.every, *_window(args.between), days)
+    start, end = _window(args.between) if args.between is not None else (core.WORK_FROM, core.WORK_UNTIL)
+    after = DEFAULT_AFTER if args.after is None else args.after
+    me = frozenset(filter(None, (m.strip() for m in args.me.split(","))))
+    common = dict(source="file", user="", skip_free=not args.include_free, me=me)
+    if args.caldav is not None:
+        if not (args.user or "").strip():
+            raise ValueError("--caldav needs --user NAME")
+        common.update(source="caldav", user=args.user.strip())
+        return core.AfterEvents(args.caldav, after, start, end, days, **common)
+    if args.user is not None or args.password_stdin:
+        raise ValueError("--user and --password-stdin go with --caldav")
+    if core.calendar_source_of(args.calendar) == "url":
+        common["source"] = "url"
+        return core.AfterEvents(args.calendar, after, start, end, days, **common)
     from pathlib import Path
 
     from microsession.schedule.calendar import CalendarError, read_calendar
@@ -106,9 +130,41 @@ def condition_from_args(args: argparse.Namespace) -> core.Condition:
         read_calendar(path)
     except CalendarError as exc:
         raise ValueError(str(exc)) from None
-    start, end = _window(args.between) if args.between is not None else (core.WORK_FROM, core.WORK_UNTIL)
-    after = DEFAULT_AFTER if args.after is None else args.after
-    return core.AfterEvents(str(path.resolve()), after, start, end, days)
+    return core.AfterEvents(str(path.resolve()), after, start, end, days, **common)
+
+
+def check_calendar(args: argparse.Namespace, cond: core.AfterEvents) -> None:
+    """A subscription or CalDAV account is asked once before the rule is kept (its password
+    stored first): a bad address, a refusal, a timeout or a non-calendar is one line."""
+    if cond.source == "file":
+        return
+    from microsession.paths import data_dir
+    from microsession.schedule.calendar import CalendarError
+    from microsession.schedule.calendar_sources import source_for
+
+    try:
+        if cond.source == "caldav":
+            from microsession.schedule import caldav_source
+
+            caldav_source.save_password(cond.path, cond.user, _password(args))
+        source = source_for(cond, data_dir(args.data_dir))
+        source.refresh()
+    except CalendarError as exc:
+        raise CliError(f"{cond.where()}: {exc}") from None
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        secret = getpass.getpass(f"CalDAV password for {args.user}: ")
+    else:
+        raise CliError("give the CalDAV password on standard input with --password-stdin")
+    if not secret:
+        raise CliError("the CalDAV password is empty")
+    return secret
 
 
 def _suggestion(args: argparse.Namespace, conn: sqlite3.Connection | None) -> core.Suggestion:
@@ -131,6 +187,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     condition = condition_from_args(args)
     probe = core.Suggestion(args.minutes, label=args.label.strip())  # checked before any file is touched
     Rule("0" * 32, args.name.strip(), True, condition, probe, args.when_busy)
+    if isinstance(condition, core.AfterEvents):
+        check_calendar(args, condition)
     needs_file = args.task is not None or args.stack is not None or (
         args.type is not None and args.type.strip().lower() not in _builtin_types())
     conn = _open(args, create=not needs_file)
@@ -194,6 +252,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         rule = _one_rule(conn, args.id)
         store.remove(conn, rule.id)
+        from microsession.schedule.caldav_source import forget_unused_password
+
+        forget_unused_password(conn, rule)
     finally:
         if conn is not None:
             conn.close()
@@ -217,14 +278,24 @@ def _all_rules(args: argparse.Namespace) -> list:
         conn.close()
 
 
-def _problem(rule, tz, now) -> str | None:
+def _problem(rule, tz, now, folder) -> str | None:
     from microsession.schedule import jobs
 
     if not isinstance(rule, Rule):
         return f"damaged: {rule.reason}"
     if rule.kind == "calendar":
-        return jobs.preview(rule, tz, now, 1)[1]
+        from microsession.schedule.calendar_sources import source_for
+
+        # the local copy of a subscription or CalDAV account, when there is one: listing is quick, offline too
+        copy = source_for(rule.condition, folder, use_copy=True) if rule.condition.path else None  # type: ignore[arg-type]
+        return jobs.preview(rule, tz, now, 1, source=copy, folder=folder)[1]
     return None
+
+
+def _folder(args: argparse.Namespace):
+    from microsession.paths import data_dir
+
+    return data_dir(args.data_dir)
 
 
 def rule_json(rule, problem: str | None) -> dict[str, Any]:
@@ -239,7 +310,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from microsession.schedule.jobs import local_zone
 
     rules, tz, now = _all_rules(args), local_zone(), _now()
-    listed = [(r, _problem(r, tz, now)) for r in rules]
+    listed = [(r, _problem(r, tz, now, _folder(args))) for r in rules]
     if args.json:
         print(json.dumps([rule_json(r, p) for r, p in listed], indent=2, ensure_ascii=False))
         return 0
@@ -263,7 +334,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     for rule in _all_rules(args):
         if not isinstance(rule, Rule) or not rule.enabled:
             continue
-        times, problem = jobs.preview(rule, tz, now, args.count)
+        times, problem = jobs.preview(rule, tz, now, args.count, folder=_folder(args))
         if problem and rule.kind == "calendar":
             print(f"microsession: {rule.name}: {problem}", file=sys.stderr)
         upcoming += [(t, rule) for t in times]

@@ -308,3 +308,5 @@ def validate(doc: Any) -> dict[str, list[Row]]:
             rows.append(row)
         out[table.name] = rows
     return out
+
+SESSION_UID_DOMAIN = "sessions.microsession.invalid"  # the UID domain of sessions exported as .ics

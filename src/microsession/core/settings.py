@@ -88,6 +88,12 @@ def check_device_name(text: str) -> None:
         raise ValueError("expected a short name on one line (at most 60 characters)")
 
 
+def check_ics_file(text: str) -> None:
+    """Empty, or a path to an .ics file."""
+    if text.strip() and (not text.strip().lower().endswith(".ics") or "\n" in text):
+        raise ValueError("expected a file name ending in .ics, e.g. ~/focus.ics")
+
+
 DEFAULT_CHECKLIST = "Silence the phone\nClose the tabs you don't need\nGather what you need"
 
 SPECS: dict[str, Spec] = {
@@ -128,6 +134,9 @@ SPECS: dict[str, Spec] = {
     # one log on several computers (#13): a folder a sync program shares; empty = off
     "sync_folder": Spec("", text_check=check_sync_folder),
     "device_name": Spec("", text_check=check_device_name),  # empty: the host name
+    # calendar sources (#13): how often a subscription address or CalDAV account is fetched
+    "calendar_refresh_minutes": Spec(15, 5, 24 * 60),
+    "sessions_ics_file": Spec("", text_check=check_ics_file),  # empty: none kept
     "tray_symbolic": Spec(False),  # a monochrome tray icon (panels that want symbolic icons)
 }
 
@@ -166,6 +175,8 @@ class Settings:
     hook_timeout_s: int = SPECS["hook_timeout_s"].default
     sync_folder: str = SPECS["sync_folder"].default  # not synced itself, nor is any setting
     device_name: str = SPECS["device_name"].default
+    calendar_refresh_minutes: int = SPECS["calendar_refresh_minutes"].default
+    sessions_ics_file: str = SPECS["sessions_ics_file"].default  # a calendar of the sessions, kept current
     tray_symbolic: bool = SPECS["tray_symbolic"].default
 
     @classmethod

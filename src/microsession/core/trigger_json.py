@@ -18,8 +18,15 @@ def condition_json(c: Condition) -> dict[str, Any]:
         return {"kind": "every", "minutes": c.minutes, "start": hm_text(c.start), "end": hm_text(c.end),
                 "days": sorted(c.days)}
     if isinstance(c, AfterEvents):
-        return {"kind": "calendar", "path": c.path, "after": c.after, "work_from": hm_text(c.work_from),
-                "work_until": hm_text(c.work_until), "days": sorted(c.days)}
+        out = {"kind": "calendar", "path": c.path, "after": c.after, "work_from": hm_text(c.work_from),
+               "work_until": hm_text(c.work_until), "days": sorted(c.days)}
+        if c.source != "file":
+            out.update(source=c.source, user=c.user)
+        if not c.skip_free:
+            out["skip_free"] = False
+        if c.me:
+            out["me"] = sorted(c.me)
+        return out
     return {"kind": "idle", "idle_minutes": c.idle_minutes}
 
 
@@ -34,8 +41,12 @@ def condition_from_json(d: Any) -> Condition:
         if kind == "every":
             return Every(d["minutes"], parse_hm(d["start"]), parse_hm(d["end"]), frozenset(d.get("days", WEEKDAYS)))
         if kind == "calendar":
+            me = d.get("me", [])
+            if not isinstance(me, list):
+                raise ValueError("a calendar rule's addresses must be a list")
             return AfterEvents(d.get("path", ""), d.get("after", 2), parse_hm(d.get("work_from", "08:00")),
-                               parse_hm(d.get("work_until", "19:00")), frozenset(d.get("days", WEEKDAYS)))
+                               parse_hm(d.get("work_until", "19:00")), frozenset(d.get("days", WEEKDAYS)),
+                               d.get("source", "file"), d.get("user", ""), d.get("skip_free", True), frozenset(me))
         if kind == "idle":
             return BackAtDesk(d.get("idle_minutes", 15))
     except (KeyError, TypeError) as exc:

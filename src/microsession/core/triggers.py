@@ -118,11 +118,45 @@ class Every:
         return f"every {self.minutes} min {hm_text(self.start)}-{hm_text(self.end)}, {days_text(self.days)}"
 
 
+SOURCES = ("file", "url", "caldav")  # where a calendar rule's events come from
+MAX_URL = 2000
+
+
+def calendar_source_of(text: str) -> str:
+    """'file', or 'url' for an http(s)/webcal address (what a calendar's "secret address" is)."""
+    return "url" if re.match(r"(?i)\s*(https?|webcal)://", str(text)) else "file"
+
+
+def parse_url(text: str) -> str:
+    """A calendar address checked for its form (webcal:// becomes https://); ValueError otherwise."""
+    url = str(text).strip()
+    if re.match(r"(?i)webcal://", url):
+        url = "https://" + url[len("webcal://"):]
+    match = re.fullmatch(r"(?i)(https?)://([^/\s?#@]+@)?([^/\s?#:@]+)(:\d{1,5})?([/?#]\S*)?", url)
+    if not match or len(url) > MAX_URL:
+        raise ValueError(f"{url[:60]!r} is not a calendar address (expected https://…)")
+    if match[2]:
+        raise ValueError("put the user name in the user field, not in the address")
+    return url
+
+
+def _mails(me) -> frozenset[str]:
+    found = frozenset(str(m).strip().lower() for m in me if str(m).strip())
+    if any(len(m) > 200 or "@" not in m or any(c.isspace() for c in m) for m in found):
+        raise ValueError("your addresses must be e-mail addresses like ana@example.org")
+    return found
+
+
 @dataclass(frozen=True)
 class AfterEvents:
     """N minutes after each calendar event ends, inside working hours on working days.
 
-    `path` may be empty: the rule is then incomplete (it never fires until a file is set).
+    `source` says where the events come from: an .ics file (`path`), a subscription address
+    (`path` is the https URL), or a CalDAV account (`path` is the server's or the calendar's
+    URL, `user` the login; the password is in the system keyring, never here).
+    `path` may be empty: the rule is then incomplete (it never fires until one is set).
+    Events marked free are skipped when `skip_free`; those declined by one of `me` (and by
+    the calendar's owner where the calendar names them) always are.
     """
 
     path: str
@@ -130,6 +164,10 @@ class AfterEvents:
     work_from: HM = WORK_FROM
     work_until: HM = WORK_UNTIL
     days: frozenset[int] = WEEKDAYS
+    source: str = "file"
+    user: str = ""
+    skip_free: bool = True
+    me: frozenset[str] = frozenset()
     kind: Literal["calendar"] = field(default="calendar", init=False)
 
     def __post_init__(self) -> None:
@@ -138,15 +176,39 @@ class AfterEvents:
             raise ValueError("the working hours end before they start")
         if not isinstance(self.path, str) or "\0" in self.path:
             raise ValueError("the calendar path is not valid")
+        if self.source not in SOURCES:
+            raise ValueError(f"the calendar source must be one of {', '.join(SOURCES)}")
+        if self.source != "file" and self.path:
+            object.__setattr__(self, "path", parse_url(self.path))
+        _text(self.user, "the user name", 200, empty_ok=True)
+        if self.source == "caldav" and self.path and not self.user.strip():
+            raise ValueError("a CalDAV calendar needs a user name")
+        if not isinstance(self.skip_free, bool):
+            raise ValueError("skip free must be true or false")
+        object.__setattr__(self, "me", _mails(self.me))
         object.__setattr__(self, "days", _days(self.days))
 
     def in_hours(self, weekday: int, hm: HM) -> bool:
         return weekday in self.days and self.work_from <= hm <= self.work_until
 
+    def where(self) -> str:
+        if not self.path:
+            return "no calendar yet"
+        if self.source == "caldav":
+            return f"CalDAV {self.user} at {self.path}"
+        return self.path if self.source == "file" else _redacted(self.path)
+
     def describe(self) -> str:
-        where = self.path or "no .ics file yet"
-        return (f"{self.after} min after each event ends ({where}), "
+        return (f"{self.after} min after each event ends ({self.where()}), "
                 f"{days_text(self.days)} {hm_text(self.work_from)}-{hm_text(self.work_until)}")
+
+
+def _redacted(url: str) -> str:
+    """A secret address shown without its secret part (Google's and Outlook's carry it in the path)."""
+    match = re.match(r"(?i)(https?://[^/]+)(/.*)?", url)
+    if not match or not match[2] or len(match[2]) <= 12:
+        return url
+    return f"{match[1]}/…{match[2][-8:]}"
 
 
 @dataclass(frozen=True)
@@ -233,7 +295,8 @@ class Rule:
     def incomplete(self) -> str | None:
         """Why the rule cannot fire whatever the system, or None."""
         if isinstance(self.condition, AfterEvents) and not self.condition.path:
-            return "incomplete: choose an .ics calendar file"
+            return "incomplete: choose an .ics calendar file" if self.condition.source == "file" \
+                else "incomplete: give the calendar's address"
         return None
 
 

@@ -1,7 +1,10 @@
 """Calendar (.ics) event ends, for "N minutes after a meeting" rules.
 
 icalendar parses, recurring-ical-events expands recurrences (RRULE, EXDATE, moved instances
-by RECURRENCE-ID, time zones). All-day events are ignored. The file is re-read when its
+by RECURRENCE-ID, time zones, Google's X-WR-TIMEZONE). All-day, cancelled, declined and (a
+rule option) free events are ignored, and so are our own exported sessions (their UID
+domain). The work is bounded (calendar_bounds): a series that repeats too often is left out
+with a one-line note, and no reading runs past a time budget. The file is re-read when its
 mtime or size changes. A missing, unreadable, truncated or non-calendar file raises
 CalendarError with a one-line reason; the rule stays and is shown as broken.
 """
@@ -10,10 +13,13 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from microsession.core.export_format import SESSION_UID_DOMAIN
 from microsession.core.triggers import AfterEvents
+from microsession.schedule.calendar_bounds import OverBudget, bounded, screen
 
 MAX_BYTES = 20 * 1024 * 1024
 WINDOW = timedelta(days=35)  # event ends computed this far ahead at a time
@@ -62,19 +68,65 @@ def read_calendar(path: str | os.PathLike[str]):
         raise CalendarError(f"{p.name} is malformed: {_one_line(exc)}") from None
 
 
-def event_ends(cal, start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
-    """End times (aware, in `tz`) of timed events ending in [start, end), sorted, unique."""
+SKIPPED_STATUS = frozenset({"CANCELLED"})
+
+
+def _addresses(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _mail(addr: object) -> str:
+    text = str(addr).strip().lower()
+    return text[7:] if text.startswith("mailto:") else text
+
+
+def owners(cal, me: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The calendar owner's addresses, where they can be known: the rule's own, and Google's
+    X-WR-CALNAME (a primary calendar is named by its owner's address)."""
+    found = {_mail(m) for m in me if m}
+    name = str(cal.get("X-WR-CALNAME", "")).strip()
+    if "@" in name and " " not in name:
+        found.add(_mail(name))
+    return frozenset(found)
+
+
+def skipped(event, mine: frozenset[str], skip_free: bool) -> bool:
+    """A cancelled event (a series or one instance), our own exported session, one the owner
+    declined, or (with skip_free) one marked free: no meeting ends there."""
+    if str(event.get("STATUS", "")).upper() in SKIPPED_STATUS:
+        return True
+    if str(event.get("UID", "")).lower().endswith("@" + SESSION_UID_DOMAIN):
+        return True
+    if skip_free and str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+        return True
+    if mine:
+        for att in _addresses(event.get("ATTENDEE")):
+            params = getattr(att, "params", {})
+            if _mail(att) in mine and str(params.get("PARTSTAT", "")).upper() == "DECLINED":
+                return True
+    return False
+
+
+def event_ends(cal, start: datetime, end: datetime, tz: tzinfo, *, skip_free: bool = True,
+               me: frozenset[str] = frozenset()) -> list[datetime]:
+    """End times (aware, in `tz`) of timed events ending in [start, end), sorted, unique.
+    Bounded: OverBudget past the time budget (the caller makes it a CalendarError)."""
     import recurring_ical_events
 
+    mine = owners(cal, me)
     try:
         found = recurring_ical_events.of(cal).between(start - LONGEST_EVENT, end)
+    except OverBudget:
+        raise
     except Exception as exc:  # noqa: BLE001 - a bad RRULE, an unknown TZID…
         raise CalendarError(f"the calendar cannot be expanded: {_one_line(exc)}") from None
     ends = set()
     for event in found:
         begin = event.get("DTSTART")
-        if begin is None or not isinstance(begin.dt, datetime):
-            continue  # all-day (a date) or no start: ignored
+        if begin is None or not isinstance(begin.dt, datetime) or skipped(event, mine, skip_free):
+            continue  # all-day (a date), no start, cancelled, declined, free: ignored
         stop = event.get("DTEND")
         if stop is not None:
             moment = stop.dt
@@ -92,17 +144,46 @@ def event_ends(cal, start: datetime, end: datetime, tz: tzinfo) -> list[datetime
 
 
 class CalendarSource:
-    """One .ics file's event ends, re-read when the file changes. Thread-safe."""
+    """One calendar's event ends, re-read when its file changes. Thread-safe.
 
-    def __init__(self, path: str) -> None:
+    `path` is the .ics file (for a subscription or a CalDAV account: the local copy that
+    `fetch` keeps current). `fetch`, when given, is called by `refresh()` (never on the UI
+    thread) and when there is no copy yet; it returns a note ("offline: …") or None, or
+    raises CalendarError when there is nothing to fall back on.
+    """
+
+    def __init__(self, path: str, fetch: Callable[[], str | None] | None = None) -> None:
         self.path = path
+        self.fetch = fetch
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._cal = None
-        self._cache: dict[tuple[datetime, datetime], list[datetime]] = {}
+        self._cache: dict[tuple, list[datetime]] = {}
         self.error: str | None = None
+        self.note: str | None = None  # works, but something to say (offline, events left out)
+        self._fetched = False
+        self._screen_note: str | None = None
+
+    def refresh(self) -> None:
+        """Fetch a network calendar again (a file is re-read when it changes anyway)."""
+        if self.fetch is None:
+            return
+        with self._lock:
+            self._fetch()
+
+    def _fetch(self) -> None:
+        assert self.fetch is not None
+        self._fetched = True
+        try:
+            self._fetch_note = self.fetch()
+        except CalendarError as exc:
+            self.error = str(exc)
+            self._cal, self._stamp = None, None
+            raise
 
     def _load(self) -> None:
+        if self.fetch is not None and not self._fetched:
+            self._fetch()
         try:
             st = os.stat(self.path)
             stamp = (st.st_mtime_ns, st.st_size)
@@ -113,20 +194,32 @@ class CalendarSource:
         self._cache.clear()
         self._cal, self._stamp = None, stamp
         try:
-            self._cal = read_calendar(self.path)
+            cal = bounded(lambda: read_calendar(self.path))
+            horizon = datetime.now(timezone.utc) + 2 * HORIZON
+            self._cal, self._screen_note = screen(cal, horizon, WINDOW + LONGEST_EVENT)
             self.error = None
+        except OverBudget as exc:
+            self.error = f"the calendar takes too long to read ({exc})"
+            raise CalendarError(self.error) from None
         except CalendarError as exc:
             self.error = str(exc)
             raise
 
-    def ends(self, start: datetime, end: datetime, tz: tzinfo) -> list[datetime]:
+    def ends(self, start: datetime, end: datetime, tz: tzinfo, *, skip_free: bool = True,
+             me: frozenset[str] = frozenset()) -> list[datetime]:
         with self._lock:
             self._load()
-            key = (start, end)
+            self.note = getattr(self, "_fetch_note", None) or self._screen_note
+            key = (start, end, skip_free, me)
             if key not in self._cache:
                 if len(self._cache) > 16:
                     self._cache.clear()
-                self._cache[key] = event_ends(self._cal, start, end, tz)
+                cal = self._cal
+                try:
+                    self._cache[key] = bounded(lambda: event_ends(cal, start, end, tz, skip_free=skip_free, me=me))
+                except OverBudget as exc:
+                    self.error = f"this calendar repeats too often: expanding it takes too long ({exc})"
+                    raise CalendarError(self.error) from None
             return self._cache[key]
 
 
@@ -142,7 +235,7 @@ def fire_times(source: CalendarSource, cond: AfterEvents, after: datetime, tz: t
     lo = day0
     while len(out) < count and lo - day0 < HORIZON:
         hi = lo + WINDOW
-        for end in source.ends(lo - shift, hi - shift, tz):
+        for end in source.ends(lo - shift, hi - shift, tz, skip_free=cond.skip_free, me=cond.me):
             fire = (end + shift).astimezone(tz)
             if (fire < after) or (fire == after and not inclusive):
                 continue

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -18,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from microsession.core.triggers import AfterEvents, AtTime, BackAtDesk, DAY_NAMES, Every, Rule
 from microsession.schedule.calendar import CalendarError, CalendarSource, fire_times
+from microsession.schedule.calendar_sources import data_folder, source_for
 
 GRACE_S = 30 * 60  # a fire time missed (asleep, app closed) is caught up once, within this
 
@@ -27,22 +30,30 @@ def _dow(days: frozenset[int]) -> str:
 
 
 class CalendarTrigger(BaseTrigger):
-    """Fires `after` minutes after each event of an .ics file ends, inside working hours.
+    """Fires `after` minutes after each event of a calendar ends, inside working hours.
 
-    A file that cannot be used gives no fire time; its reason is in `.error`.
+    With `fires` (the app: computed off the UI thread by the service), the next fire time is
+    looked up in that sorted list and nothing is read or expanded. Without (the command line,
+    tests), the calendar is read here. A calendar that cannot be used gives no fire time; its
+    reason is in `.error`.
     """
 
-    def __init__(self, cond: AfterEvents, tz: tzinfo, source: CalendarSource | None = None) -> None:
+    def __init__(self, cond: AfterEvents, tz: tzinfo, source: CalendarSource | None = None,
+                 fires: list[datetime] | None = None, folder: Path | None = None) -> None:
         self.cond, self.timezone = cond, tz
-        self.source = source or CalendarSource(cond.path)
+        self.fires = fires
+        self.source = source or (None if fires is not None else source_for(cond, folder or data_folder(None)))
 
     @property
     def error(self) -> str | None:
-        return self.source.error
+        return self.source.error if self.source is not None else None
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         # strictly after the previous fire time (the scheduler's catch-up walks from there)
         start = now if previous_fire_time is None else previous_fire_time + timedelta(microseconds=1)
+        if self.fires is not None:
+            i = bisect_left(self.fires, start)
+            return self.fires[i] if i < len(self.fires) else None
         try:
             found = fire_times(self.source, self.cond, start, self.timezone, 1)
         except CalendarError:
@@ -79,7 +90,8 @@ class OnceByWallClock(BaseTrigger):
         return str(self.inner)
 
 
-def trigger_for(rule: Rule, tz: tzinfo, source: CalendarSource | None = None) -> BaseTrigger | None:
+def trigger_for(rule: Rule, tz: tzinfo, source: CalendarSource | None = None,
+                folder: Path | None = None) -> BaseTrigger | None:
     """The APScheduler trigger of a rule; None for back-at-the-desk and incomplete rules."""
     c = rule.condition
     if isinstance(c, AtTime):
@@ -92,7 +104,7 @@ def trigger_for(rule: Rule, tz: tzinfo, source: CalendarSource | None = None) ->
                  for minute, hours in sorted(by_minute.items())]
         return OnceByWallClock(crons[0] if len(crons) == 1 else OrTrigger(crons), tz)
     if isinstance(c, AfterEvents):
-        return CalendarTrigger(c, tz, source) if c.path else None
+        return CalendarTrigger(c, tz, source, folder=folder) if c.path else None
     assert isinstance(c, BackAtDesk)
     return None
 
@@ -126,21 +138,22 @@ def missed_time(trigger: BaseTrigger, last_fired: datetime | None, now: datetime
     return latest
 
 
-def preview(rule: Rule, tz: tzinfo, now: datetime, count: int = 5,
-            source: CalendarSource | None = None) -> tuple[list[datetime], str | None]:
+def preview(rule: Rule, tz: tzinfo, now: datetime, count: int = 5, source: CalendarSource | None = None,
+            folder: Path | None = None) -> tuple[list[datetime], str | None]:
     """(next fire times, problem): the problem says why there are none (one line)."""
     if isinstance(rule.condition, BackAtDesk):
         return [], "fires when you come back, not at set times"
     incomplete = rule.incomplete()
     if incomplete:
         return [], incomplete
-    trigger = trigger_for(rule, tz, source)
+    trigger = trigger_for(rule, tz, source, folder)
     assert trigger is not None
     if isinstance(trigger, CalendarTrigger):
         try:
-            return fire_times(trigger.source, trigger.cond, now, tz, count), None
+            found = fire_times(trigger.source, trigger.cond, now, tz, count)
         except CalendarError as exc:
             return [], f"broken: {exc}"
+        return found, trigger.source.note
     return next_times(trigger, now, count), None
 
 

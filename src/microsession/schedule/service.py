@@ -6,6 +6,11 @@ Back-at-the-desk rules poll an idle source every POLL_S seconds, only while such
 enabled. A rule that fires during a focus session waits for the break or is dropped
 (rule.when_busy). Missed while asleep or closed: one catch-up within GRACE_S (coalesce).
 
+Calendars are read, fetched and expanded only on the scheduler's worker thread (a
+"calendar-read" job right after a rebuild, then every `calendar_refresh_minutes` and after
+a resume, as the overdue refresh runs once): the UI thread only looks fire times up in the
+sorted list the worker hands over (CalendarTrigger.fires), so no calendar can block it.
+
 Loaded only when a rule is enabled (start_if_needed), after the tray icon is up.
 """
 
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
@@ -23,9 +28,9 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from microsession.core import energy
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
-from microsession.core.triggers import NOT_AVAILABLE, AwayWatch, BackAtDesk, Offer, Rule
+from microsession.core.triggers import NOT_AVAILABLE, AfterEvents, AwayWatch, BackAtDesk, Offer, Rule
 from microsession.schedule import idle as idle_mod
-from microsession.schedule.calendar import CalendarSource
+from microsession.schedule.calendar_sources import data_folder
 from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
 from microsession.store import settings as settings_store
 from microsession.store import tasks as task_store
@@ -33,6 +38,15 @@ from microsession.store import triggers as store
 
 POLL_S = 30  # idle time is read this often while a back-at-the-desk rule is on
 MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop during suspend)
+MAX_FIRES = 200  # fire times of one calendar rule handed to the UI thread at a time
+FILE_REREAD_MIN = 6 * 60  # a local file is also expanded again this often (the window moves)
+FIRST_FETCH_S = 60  # a subscription's first fetch after the service starts
+
+
+def _wall_now() -> datetime:
+    """Calendar fire times are on the wall clock, as APScheduler runs them (the app's own clock
+    may be scaled by the test time-scale hook)."""
+    return datetime.now(timezone.utc)
 
 
 class _Scheduler(QtScheduler):
@@ -60,11 +74,13 @@ class TriggerService(QObject):
     problems_changed = Signal()
     _fired = Signal(str)  # rule id, from a job on the worker thread
     _idle_read = Signal(object)  # seconds or None, from the poll job
+    _calendars_read = Signal(int, object)  # generation, {rule id: (fire times, error, note)}
+    calendars_read = Signal()  # the problems and jobs of the calendar rules are up to date
 
     def __init__(self, conn: sqlite3.Connection, clock: Clock, is_focus_running: Callable[[], bool], *,
                  tz: tzinfo | None = None, settings: Callable[[], Settings] | None = None,
                  idle_source: Callable[[], object | None] = idle_mod.system_source,
-                 grace_s: float = GRACE_S, poll_s: float = POLL_S) -> None:
+                 grace_s: float = GRACE_S, poll_s: float = POLL_S, folder: Path | None = None) -> None:
         super().__init__()
         self.conn, self.clock, self.is_focus_running = conn, clock, is_focus_running
         self.tz = tz or local_zone()
@@ -72,13 +88,16 @@ class TriggerService(QObject):
         self._make_idle, self._idle_source, self._idle_tried = idle_source, None, False
         self.grace_s, self.poll_s = grace_s, poll_s
         self.rules: dict[str, Rule] = {}
+        self._calendars: dict[str, AfterEvents] = {}  # rule id -> condition, read by the worker
         self.problems: dict[str, str] = {}  # rule id -> one line ("broken: …", NOT_AVAILABLE)
         self.waiting: dict[str, Offer] = {}  # fired during focus, delivered at the break
         self._watches: dict[str, AwayWatch] = {}
-        self._sources: dict[str, CalendarSource] = {}
         self._watcher: QFileSystemWatcher | None = None
+        self.folder = folder or data_folder(conn)
+        self._generation = 0
         self._fired.connect(self._on_fired)
         self._idle_read.connect(self._on_idle)
+        self._calendars_read.connect(self._on_calendars_read)
         self.scheduler = _Scheduler(self, timezone=self.tz, job_defaults={
             "coalesce": True, "misfire_grace_time": int(grace_s), "max_instances": 1})
         self.scheduler.start()
@@ -98,7 +117,8 @@ class TriggerService(QObject):
         self.problems.clear()
         self._watches = {}
         now = self.clock.now_utc()
-        paths = set()
+        paths, calendars, network = set(), {}, False
+        self._generation += 1
         for rule in self.rules.values():
             if isinstance(rule.condition, BackAtDesk):
                 self._watches[rule.id] = AwayWatch(rule.condition.idle_minutes)
@@ -106,27 +126,34 @@ class TriggerService(QObject):
             if rule.incomplete():
                 self.problems[rule.id] = rule.incomplete() or ""
                 continue
-            source = None
-            if rule.kind == "calendar":
-                path = rule.condition.path  # type: ignore[union-attr]
-                source = self._sources.get(path) or CalendarSource(path)
-                self._sources[path] = source
-                paths.add(path)
-            trigger = trigger_for(rule, self.tz, source)
-            assert trigger is not None
             if rule.id not in fired:  # the baseline for a catch-up after the app was closed
                 try:
                     store.mark_fired(self.conn, rule.id, now)
                 except sqlite3.Error:
                     pass  # no catch-up for this one after a restart, nothing worse
+            if isinstance(rule.condition, AfterEvents):
+                calendars[rule.id] = rule.condition
+                network = network or rule.condition.source != "file"
+                if rule.condition.source == "file":
+                    paths.add(rule.condition.path)
+                continue
+            trigger = trigger_for(rule, self.tz)
+            assert trigger is not None
             missed = missed_time(trigger, fired.get(rule.id), now, self.grace_s)
             kwargs = {"next_run_time": missed} if missed is not None else {}
             self.scheduler.add_job(self._fired.emit, trigger, args=[rule.id], id=rule.id, name=rule.name, **kwargs)
-            if isinstance(trigger, CalendarTrigger):
-                trigger.get_next_fire_time(None, now)  # reads the file now, so a broken one shows
-                if trigger.error:
-                    self.problems[rule.id] = f"broken: {trigger.error}"
-        self._sources = {p: s for p, s in self._sources.items() if p in paths}
+        self._calendars = calendars
+        if calendars:
+            gen = self._generation
+            self.scheduler.add_job(self._read_calendars, args=[gen, False], id="calendar-read", name="calendar read")
+            # the first read uses a subscription's local copy (no network at start-up); its
+            # first fetch is a minute later, then every calendar_refresh_minutes
+            minutes = self._refresh_minutes() if network else FILE_REREAD_MIN
+            first = datetime.now(self.tz) + timedelta(seconds=FIRST_FETCH_S if network else minutes * 60)
+            self.scheduler.add_job(self._read_calendars, IntervalTrigger(minutes=minutes, start_date=first,
+                                                                         timezone=self.tz),
+                                   args=[gen, True], id="calendar-refresh", name="calendar refresh",
+                                   misfire_grace_time=None)  # overdue after a suspend: runs once on resume
         self._watch_files(paths)
         if self._watches:
             source = self._idle()
@@ -138,6 +165,53 @@ class TriggerService(QObject):
                 self.scheduler.add_job(self._poll_idle, IntervalTrigger(seconds=self.poll_s, timezone=self.tz),
                                        id="idle-poll", name="idle poll")
         self.problems_changed.emit()
+
+    def _refresh_minutes(self) -> int:
+        settings = self._settings() if self._settings else None
+        return int(getattr(settings, "calendar_refresh_minutes", 15))
+
+    def _read_calendars(self, generation: int, refresh: bool) -> None:
+        """Worker thread: have a child process fetch (network calendars, on refresh), read and
+        expand each calendar rule's calendar within its bounds; hand the fire times to the UI
+        thread. The thread only waits on the child's pipe (calendar_child says why)."""
+        from microsession.schedule import calendar_child
+
+        since = _wall_now() - timedelta(seconds=self.grace_s)
+        specs = [calendar_child.spec(rule_id, cond, self.folder, since, MAX_FIRES, refresh)
+                 for rule_id, cond in list(self._calendars.items())]
+        self._calendars_read.emit(generation, calendar_child.read(specs, self.tz))
+
+    def _on_calendars_read(self, generation: int, results: dict) -> None:
+        if generation != self._generation:
+            return  # a rebuild since: its own reading is on its way
+        try:
+            fired = store.last_fired(self.conn)
+        except sqlite3.Error:
+            fired = {}
+        now = _wall_now()
+        for rule_id, (times, error, note) in results.items():
+            rule = self.rules.get(rule_id)
+            if rule is None:
+                continue
+            if error:
+                self.problems[rule_id] = f"broken: {error}"
+            elif note:
+                self.problems[rule_id] = note
+            else:
+                self.problems.pop(rule_id, None)
+            trigger = CalendarTrigger(self._calendars[rule_id], self.tz, fires=times)
+            if self.scheduler.get_job(rule_id) is not None:
+                self.scheduler.remove_job(rule_id)
+            if not times:
+                continue
+            missed = missed_time(trigger, fired.get(rule_id), now, self.grace_s)
+            first = missed or trigger.get_next_fire_time(None, now)
+            if first is None:
+                continue
+            self.scheduler.add_job(self._fired.emit, trigger, args=[rule_id], id=rule_id, name=rule.name,
+                                   next_run_time=first)
+        self.problems_changed.emit()
+        self.calendars_read.emit()
 
     def _idle(self):
         if not self._idle_tried:

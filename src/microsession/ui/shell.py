@@ -146,7 +146,6 @@ class Shell(QObject, Voice):
             self.ring.set_hint(NO_TRAY_HINT)
             self.show_ring()
             from microsession.ui.tray.watch import TrayWatch  # only without a tray
-
             self._tray_watch = TrayWatch(self)
             self._tray_watch.appeared.connect(self.adopt_tray)
         if self.c.engine.state is not State.IDLE:
@@ -239,16 +238,18 @@ class Shell(QObject, Voice):
     # --- windows -------------------------------------------------------------------------
     def apply_settings(self, settings) -> None:
         """Saved in the settings window: every part reads them from the controller."""
+        refresh_before = self.c.settings.calendar_refresh_minutes
         self.c.set_settings(settings)
         if self._ring is not None:
             self._ring.set_always_on_top(settings.ring_on_top)
         self.sync.start()
+        if settings.calendar_refresh_minutes != refresh_before:
+            self.triggers.start()  # the calendar refresh job at its new pace
         if self.tray is not None:
             self.tray.set_look(self.dark, settings.tray_symbolic)
 
     def on_scheme_changed(self) -> None:
-        """The desktop went dark or light: the windows follow (their palette), and the tray
-        icon where its panel does."""
+        """The desktop went dark or light: the windows follow (their palette), the icon its panel."""
         self.dark = self.scheme.panel_dark()
         trace("color_scheme", dark=self.scheme.dark(), panel_dark=self.dark)
         if self.tray is not None:

@@ -59,6 +59,8 @@ class TriggerGlue(QObject):
             return
         if self.service is not None and self.service is not had:
             self.service.suggested.connect(self.suggestions.offer)
+            service = self.service
+            service.calendars_read.connect(lambda: trace("calendars_read", problems=sorted(service.problems.values())))
             trace("triggers_running")
 
     def shutdown(self) -> None:

@@ -36,6 +36,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "hook_break_end": ("When a break ends", ""), "hook_timeout_s": ("Stop a command after", " s"),
     "backup_keep": ("Backups kept", ""),
     "sync_folder": ("Sync folder (empty: off)", ""), "device_name": ("This computer's name", ""),
+    "calendar_refresh_minutes": ("Fetch calendar addresses every", " min"),
+    "sessions_ics_file": ("Keep my sessions as a calendar in", ""),
     "tray_symbolic": ("A monochrome (symbolic) tray icon", ""),
 }
 # tab -> [(group, [keys])]
@@ -50,8 +52,9 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                           ("Energy (hours like 9-12, 15-17)", ["peak_hours", "valley_hours"])]),
     ("&Integration", [("Start at login", ["start_at_login"]),
                       ("Commands run at session moments", ["hook_session_start", "hook_session_end",
-                                                           "hook_break_end", "hook_timeout_s"])]),
-    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep"]),
+                                                           "hook_break_end", "hook_timeout_s"]),
+                      ("Calendars (trigger rules)", ["calendar_refresh_minutes"])]),
+    ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep", "sessions_ics_file"]),
                          ("Several computers", ["sync_folder", "device_name"]),
                          ("Tray icon", ["tray_symbolic"])]),
 ]

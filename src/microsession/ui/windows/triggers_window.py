@@ -1,6 +1,10 @@
 """The trigger editor (F9): list, add, edit, switch on/off and delete rules; a preview of the
 next five fire times; a broken calendar shown with its reason; the data's peak hours (F10)
 offered for acceptance. Built the first time it is opened.
+
+A calendar rule's preview and problem come from a worker thread (calendar_fields.CalendarChecks):
+"Reading the calendar…" until they arrive, so a slow server or a calendar that repeats too
+often never freezes the window.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from datetime import datetime, tzinfo
 from PySide6.QtCore import QTime, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from microsession.core import triggers as core
@@ -21,12 +25,18 @@ from microsession.core.triggers import NOT_AVAILABLE, Rule
 from microsession.schedule import jobs
 from microsession.store import tasks as task_store
 from microsession.store import triggers as store
+from microsession.ui.windows.calendar_fields import CalendarChecks, CalendarFields
 from microsession.ui.windows.trigger_widgets import PeakHoursOffer, hm_of, pair, spin, system_idle_available, time_edit
 
 WINDOW_TITLE = "Micro-Session · Triggers"
 KINDS = (("time", "At a time of day"), ("every", "Every N minutes"), ("calendar", "After calendar events"),
          ("idle", "Back at the desk"))
 PICK_ENERGY, PICK_LIGHT = "", "·light"
+
+
+def mark(problem: str) -> str:
+    """The list's short mark of a problem: "broken", "offline", "repeats too often"…"""
+    return problem.split(":")[0].replace(" on this system", "").replace("this calendar ", "")
 
 
 class TriggersWindow(QWidget):
@@ -66,18 +76,22 @@ class TriggersWindow(QWidget):
             self.kind.addItem(label, key)
         self.at, self.every = time_edit(), spin(1, 24 * 60, 90)
         self.win_from, self.win_to = time_edit((13, 0)), time_edit((17, 0))
-        self.path, self.browse = QLineEdit(), QPushButton("Choose…")
-        self.path.setPlaceholderText("an .ics file, e.g. exported from your calendar")
-        self.browse.clicked.connect(self._choose_file)
+        self.calendar = CalendarFields(self)
+        self.path = self.calendar.path
+        from microsession.schedule.calendar_sources import data_folder
+
+        self.checks = CalendarChecks(self.tz, now_utc, data_folder(conn), self)
+        self.checks.done.connect(self._checked)
         self.after = spin(0, core.MAX_AFTER, 2)
         self.work_from, self.work_to = time_edit(core.WORK_FROM), time_edit(core.WORK_UNTIL)
         self.idle = spin(1, core.MAX_IDLE, 15)
         self.kind_rows = {"time": [("At", self.at)],
                           "every": [("Every", self.every), ("From", self.win_from), ("Until", self.win_to)],
-                          "calendar": [("Calendar", pair(self.path, self.browse)), ("Minutes after the end", self.after),
+                          "calendar": [*self.calendar.rows(), ("Minutes after the end", self.after),
                                        ("Working hours from", self.work_from), ("until", self.work_to)],
                           "idle": [("Away at least", self.idle)]}
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.calendar.source.currentIndexChanged.connect(self._source_changed)
         self.days = [QCheckBox(d.capitalize()) for d in core.DAY_NAMES]
         self.days_row = QWidget()
         days_layout = QHBoxLayout(self.days_row)
@@ -169,8 +183,8 @@ class TriggersWindow(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, rule.id)
             if isinstance(rule, Rule):
                 problem = (problems.get(rule.id) or rule.incomplete() or self._idle_problem(rule)
-                           or (rule.kind == "calendar" and jobs.preview(rule, self.tz, self.now_utc(), 1)[1]) or None)
-                item.setText(rule.name + (f"  ⚠ {problem.split(':')[0].replace(' on this system', '')}" if problem else ""))
+                           or self._calendar_problem(rule) or None)
+                item.setText(rule.name + (f"  ⚠ {mark(problem)}" if problem else ""))
                 item.setToolTip(f"{rule.condition.describe()} → {rule.suggestion.describe()}" + (f"\n{problem}" if problem else ""))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if rule.enabled else Qt.CheckState.Unchecked)
@@ -184,6 +198,31 @@ class TriggersWindow(QWidget):
         if wanted is not None:
             self.rules.setCurrentRow(ids.index(wanted))
         self._show(wanted)
+
+    def _calendar_problem(self, rule: Rule) -> str | None:
+        if rule.kind != "calendar" or rule.incomplete():
+            return None
+        found = self.checks.result(rule)
+        if found is None:
+            self.checks.ask(rule)
+            return None
+        return found[1]
+
+    def _checked(self, rule_id: str, condition: object, _times: object, _problem: object) -> None:
+        """A calendar check arrived: mark its list line, and show it if its rule is in the form."""
+        rule = store.get(self.conn, rule_id)
+        if not isinstance(rule, Rule) or rule.condition != condition:
+            return
+        for i in range(self.rules.count()):
+            item = self.rules.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == rule_id:
+                problem = self._problems().get(rule_id) or self._calendar_problem(rule)
+                self.rules.blockSignals(True)
+                item.setText(rule.name + (f"  ⚠ {mark(problem)}" if problem else ""))
+                item.setToolTip(f"{rule.condition.describe()} → {rule.suggestion.describe()}" + (f"\n{problem}" if problem else ""))
+                self.rules.blockSignals(False)
+        if self.current == rule_id:
+            self._preview(rule)
 
     def _idle_problem(self, rule: Rule) -> str | None:
         if rule.kind != "idle":
@@ -228,7 +267,7 @@ class TriggersWindow(QWidget):
             self.win_from.setTime(QTime(*c.start))
             self.win_to.setTime(QTime(*c.end))
         elif isinstance(c, core.AfterEvents):
-            self.path.setText(c.path)
+            self.calendar.show_condition(c)
             self.after.setValue(c.after)
             self.work_from.setTime(QTime(*c.work_from))
             self.work_to.setTime(QTime(*c.work_until))
@@ -249,11 +288,12 @@ class TriggersWindow(QWidget):
             for _label, widget in rows:
                 self.form.setRowVisible(widget, key == kind)
         self.form.setRowVisible(self.days_row, kind != "idle")
+        self._source_changed()
 
-    def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Calendar file", self.path.text(), "Calendars (*.ics);;All files (*)")
-        if path:
-            self.path.setText(path)
+    def _source_changed(self, *_args) -> None:
+        dav = self.kind.currentData() == "calendar" and self.calendar.caldav_visible()
+        self.form.setRowVisible(self.calendar.user, dav)
+        self.form.setRowVisible(self.calendar.password, dav)
 
     def rule_from_form(self) -> Rule:
         """The rule the form describes; ValueError with one line when it does not fit."""
@@ -266,8 +306,7 @@ class TriggersWindow(QWidget):
         elif kind == "every":
             cond = core.Every(self.every.value(), hm_of(self.win_from), hm_of(self.win_to), days)
         elif kind == "calendar":
-            cond = core.AfterEvents(self.path.text().strip(), self.after.value(), hm_of(self.work_from),
-                                    hm_of(self.work_to), days)
+            cond = self.calendar.condition(self.after.value(), hm_of(self.work_from), hm_of(self.work_to), days)
         else:
             cond = core.BackAtDesk(self.idle.value())
         pick = self.task_type.currentData()
@@ -285,6 +324,12 @@ class TriggersWindow(QWidget):
         except ValueError as exc:
             self._say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
             return False
+        try:
+            if isinstance(rule.condition, core.AfterEvents):
+                self.calendar.store_password(rule.condition)
+        except ValueError as exc:
+            self._say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
+            return False
         existing = store.get(self.conn, self.current) if self.current else None
         if existing is None:
             rule = store.new_rule(rule.name, rule.condition, rule.suggestion, enabled=rule.enabled,
@@ -299,17 +344,32 @@ class TriggersWindow(QWidget):
         return True
 
     def delete_current(self) -> None:
+        removed = store.get(self.conn, self.current) if self.current is not None else None
         if self.current is not None and store.remove(self.conn, self.current):
+            if isinstance(removed, Rule) and removed.kind == "calendar" and removed.condition.source == "caldav":  # type: ignore[union-attr]
+                from microsession.schedule.caldav_source import forget_unused_password
+
+                forget_unused_password(self.conn, removed)
             self.rules_changed.emit()
             self.reload()
 
     def _preview(self, rule: Rule) -> None:
         problem = self._problems().get(rule.id) if rule.kind != "calendar" else None
-        times, why = jobs.preview(rule, self.tz, self.now_utc(), 5)
+        if rule.kind == "calendar" and not rule.incomplete():
+            found = self.checks.result(rule)
+            if found is None:
+                self.checks.ask(rule)
+                self.preview.setText("Reading the calendar…")
+                self.preview.setStyleSheet("")
+                return
+            times, why = found
+        else:
+            times, why = jobs.preview(rule, self.tz, self.now_utc(), 5)
         if rule.kind == "idle":
             why = self._idle_problem(rule) or why
         if times:
-            self.preview.setText("Next:\n" + "\n".join(t.astimezone(self.tz).strftime("%a %d %b %H:%M") for t in times))
+            self.preview.setText("Next:\n" + "\n".join(t.astimezone(self.tz).strftime("%a %d %b %H:%M") for t in times)
+                                 + (f"\n{why[:1].upper() + why[1:]}" if why else ""))
         else:
             self.preview.setText("No fire times ahead" if not why else why[:1].upper() + why[1:])
         broken = bool(why) and (why.startswith(("broken", "incomplete")) or why == NOT_AVAILABLE) or bool(problem)
