@@ -15,11 +15,14 @@ from desktop import Desktop
 class RunningApp:
     """The app as a subprocess on `desktop`, traced, with its own data folder (or a shared
     one), extra environment (e.g. MICROSESSION_CLOCK_SHIFT_FILE) and an optional wrapper
-    command (e.g. `unshare -m ...`, which must exec the app so that its pid stays ours)."""
+    command (e.g. `unshare -m ...`, which must exec the app so that its pid stays ours).
+    `tray`: "xembed" waits for the icon on screen; anything else ("sni", "none") only for
+    the app to be ready."""
 
     def __init__(self, desktop: Desktop, workdir: Path, scale: float = 100.0, name: str = "app",
                  data: Path | None = None, extra_env: dict[str, str] | None = None,
-                 tray_timeout: float = 30.0, wrapper: list[str] | None = None) -> None:
+                 tray_timeout: float = 30.0, wrapper: list[str] | None = None,
+                 tray: str = "xembed") -> None:
         self.desktop, self.workdir = desktop, workdir
         self.data = data or workdir / "data"
         self.trace = workdir / f"{name}-trace.jsonl"
@@ -28,8 +31,10 @@ class RunningApp:
                     "MICROSESSION_DATA_DIR": str(self.data), **(extra_env or {})}
         self.proc = desktop.spawn([*(wrapper or []), sys.executable, "-m", "microsession"], extra_env=self.env,
                                   log_path=self.log)
-        rec = self.wait("tray_visible", timeout=tray_timeout)
-        self.tray_center = (rec["x"] + rec["w"] // 2, rec["y"] + rec["h"] // 2)
+        self.tray_center = (0, 0)
+        if tray == "xembed":  # an icon on screen to click
+            rec = self.wait("tray_visible", timeout=tray_timeout)
+            self.tray_center = (rec["x"] + rec["w"] // 2, rec["y"] + rec["h"] // 2)
         # The icon shows first; the store, the recovery and the shell are built after it.
         self.wait("ready", timeout=tray_timeout)
 

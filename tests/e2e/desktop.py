@@ -237,7 +237,9 @@ class Desktop:
     Usable as a context manager (``with Desktop(path) as desk:``).
     """
 
-    def __init__(self, workdir: Path, width: int = 1280, height: int = 800) -> None:
+    def __init__(self, workdir: Path, width: int = 1280, height: int = 800,
+                 xembed_tray: bool = True) -> None:
+        self.xembed_tray = xembed_tray  # False: no trayer (an SNI host, a late tray, no tray)
         self.workdir = Path(workdir).resolve()
         self.width = width
         self.height = height
@@ -283,11 +285,9 @@ class Desktop:
             self._start_xvfb(deadline)
             self._start_bus(deadline)
             self._write_dunst_config()
-            self._start_daemon("trayer", self.trayer_argv)
             self._start_daemon("dunst", ["dunst", "-config", str(self._dunst_dir / "dunstrc")])
-            self.wait_for(lambda: self._daemons_alive() and self._trayer_ready(),
-                          timeout=max(0.1, deadline - time.monotonic()),
-                          what="trayer's window and the _NET_SYSTEM_TRAY_S0 selection")
+            if self.xembed_tray:
+                self.start_tray(max(0.1, deadline - time.monotonic()))
             self.wait_for(lambda: self._daemons_alive() and self._notifications_owned(),
                           timeout=max(0.1, deadline - time.monotonic()),
                           what="dunst to own org.freedesktop.Notifications")
@@ -436,6 +436,12 @@ class Desktop:
         script.chmod(0o755)
         # dunst splits the dmenu value like a shell would: quote the path.
         (self._dunst_dir / "dunstrc").write_text(_DUNSTRC.format(dmenu=_sh_quote(str(script))))
+
+    def start_tray(self, timeout: float = 20.0) -> None:
+        """Start trayer (at start, or later: a panel that comes up after the app)."""
+        self._start_daemon("trayer", self.trayer_argv)
+        self.wait_for(lambda: self._daemons_alive() and self._trayer_ready(), timeout=timeout,
+                      what="trayer's window and the _NET_SYSTEM_TRAY_S0 selection")
 
     def _daemons_alive(self) -> bool:
         """True, or RuntimeError if a daemon has exited (fail fast instead of timing out)."""

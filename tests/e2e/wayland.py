@@ -25,7 +25,6 @@ import socket
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -300,52 +299,11 @@ class Sway:
         return Desktop.read_trace(path)
 
 
-WATCHER = "org.kde.StatusNotifierWatcher"
-INTROSPECT = """<node><interface name="org.kde.StatusNotifierWatcher">
-<method name="RegisterStatusNotifierItem"><arg type="s" direction="in"/></method>
-<method name="RegisterStatusNotifierHost"><arg type="s" direction="in"/></method>
-<property name="RegisteredStatusNotifierItems" type="as" access="read"/>
-<property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
-<property name="ProtocolVersion" type="i" access="read"/>
-</interface></node>"""
-
-
 def serve_watcher(address: str) -> list[str]:
-    """A StatusNotifierWatcher that says a host is there and accepts every item."""
-    from jeepney import HeaderFields, MessageType, new_error, new_method_return
-    from jeepney.bus_messages import message_bus
-    from jeepney.io.blocking import open_dbus_connection
+    """A StatusNotifierWatcher that says a host is there and accepts every item (the SNI
+    host of tests/e2e/sni_host.py, serving until the bus stops). Returns the items registered
+    so far, a list it keeps filling (each program's icon registers one)."""
+    from sni_host import SniHost
 
-    conn = open_dbus_connection(bus=address)
-    conn.send_and_get_reply(message_bus.RequestName(WATCHER))
-    items: list[str] = []
-
-    def props() -> dict:
-        return {"RegisteredStatusNotifierItems": ("as", list(items)),
-                "IsStatusNotifierHostRegistered": ("b", True), "ProtocolVersion": ("i", 0)}
-
-    def loop() -> None:
-        while True:
-            try:
-                msg = conn.receive()
-            except OSError:  # the bus stopped with the desktop
-                return
-            if msg.header.message_type is not MessageType.method_call:
-                continue
-            member = msg.header.fields.get(HeaderFields.member)
-            if member in ("RegisterStatusNotifierItem", "RegisterStatusNotifierHost"):
-                if member == "RegisterStatusNotifierItem":
-                    items.append(msg.body[0])
-                conn.send(new_method_return(msg))
-            elif member == "Get" and msg.body[1] in props():
-                conn.send(new_method_return(msg, "v", (props()[msg.body[1]],)))
-            elif member == "GetAll":
-                conn.send(new_method_return(msg, "a{sv}", (props(),)))
-            elif member == "Introspect":
-                conn.send(new_method_return(msg, "s", (INTROSPECT,)))
-            else:
-                conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
-
-    threading.Thread(target=loop, daemon=True).start()
-    return items  # the items registered so far (each program's icon registers one)
+    return SniHost(address).start().items
 

@@ -38,11 +38,11 @@ def shell_actions():
 
 
 def menu_texts(menu: QMenu) -> list[str]:
-    return [a.text() for a in menu.actions() if not a.isSeparator()]
+    return [a.text() for a in menu.actions() if a.isVisible() and not a.isSeparator()]
 
 
 def trigger(menu: QMenu, text: str) -> None:
-    [action] = [a for a in menu.actions() if a.text() == text]
+    [action] = [a for a in menu.actions() if a.isVisible() and a.text() == text]
     assert action.isEnabled(), f"{text} is disabled"
     action.trigger()
 
@@ -67,6 +67,36 @@ def test_menu_start_pause_resume_stop(qapp, controller, clock, conn):
     assert controller.engine.state is State.IDLE
     [row] = sessions.recent(conn, 5)
     assert row["outcome"] == "stopped" and row["focused_s"] == pytest.approx(120)
+
+
+def test_menu_refreshed_in_place(qapp, controller):
+    """Same actions from one opening to the next; no change signal for a line that did not change."""
+    menu = QMenu()
+    shell = menus.ShellActions(lambda: None, lambda: None, lambda: False, None, lambda: None,
+                               status_lines=lambda: ["Today: 0 / 3"])
+    menus.attach(menu, controller, shell)
+    menus.fill(menu, controller, shell)
+    before = list(menu.actions())
+    changes = []
+    for action in before:
+        action.changed.connect(lambda a=action: changes.append(a.text()))
+    menus.fill(menu, controller, shell)
+    assert changes == [] and menu.actions() == before
+
+    start5 = next(a for a in before if a.text() == "Start 5 min")
+    start5.trigger()
+    assert controller.engine.state is State.RUNNING
+    # A change of state refreshes the lines at once (no opening needed), in place.
+    assert menu_texts(menu)[0] == "Focus · 5 min left" and "Start 5 min" not in menu_texts(menu)
+    assert "Today: 0 / 3" in menu_texts(menu)  # kept: that refresh reads no store
+    pause = next(a for a in menu.actions() if a.text() == "Pause")
+    assert pause.isEnabled() and set(menu.actions()) == set(before)
+    pause.trigger()
+    assert pause.text() == "Resume" and controller.engine.state is State.PAUSED
+    pause.trigger()
+    assert controller.engine.state is State.RUNNING
+    start5.trigger()  # a hidden line clicked through an old id does nothing
+    assert controller.engine.state is State.RUNNING
 
 
 def test_deep_work_from_the_menu(qapp, controller):

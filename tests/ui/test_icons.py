@@ -79,3 +79,18 @@ def test_tray_icon_is_cached_per_key(qapp):
     assert not first.isNull()
     assert tray_icon(0.5005, "focus").cacheKey() == first.cacheKey()
     assert tray_icon(0.40, "focus").cacheKey() != first.cacheKey()
+
+
+@pytest.mark.parametrize("dark, ink", [(True, "#f2f2f2"), (False, "#2e3436")])
+def test_symbolic_icon_is_one_ink(qapp, dark, ink):
+    """The symbolic picture: one colour (light on a dark panel, dark on a light one), no
+    phase colour; the idle one is a full ring and the dot."""
+    for fraction, phase in ((None, "idle"), (0.5, "focus"), (0.5, "break")):
+        image = tray_pixmap(fraction, phase, SIZE, dark=dark, symbolic=True).toImage()
+        colours = {image.pixelColor(x, y).name() for x in range(SIZE) for y in range(SIZE)
+                   if image.pixelColor(x, y).alpha() > 200}
+        assert colours and all(near(QColor(c), ink, 3) for c in colours), (fraction, phase, colours)
+    idle = tray_pixmap(None, "idle", SIZE, dark=dark, symbolic=True).toImage()
+    assert near(pixel_at_angle(idle, 180), ink) and near(idle.pixelColor(SIZE // 2, SIZE // 2), ink)
+    running = tray_pixmap(0.5, "focus", SIZE, dark=dark, symbolic=True).toImage()
+    assert near(pixel_at_angle(running, 90), ink) and pixel_at_angle(running, 270).alpha() < 120

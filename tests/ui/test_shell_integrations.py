@@ -36,7 +36,7 @@ def shell(qapp, tmp_path, monkeypatch):
 
 def menu_lines(shell) -> list[str]:
     shell.menu.aboutToShow.emit()
-    return [a.text() for a in shell.menu.actions() if not a.isSeparator()]
+    return [a.text() for a in shell.menu.actions() if a.isVisible() and not a.isSeparator()]
 
 
 def test_a_suggestion_shows_in_the_menu_and_start_begins_a_batch_of_its_type(shell):
@@ -57,7 +57,7 @@ def test_a_plain_suggestion_is_a_plain_session_and_dismiss_drops_it(shell):
     assert shell.triggers.suggestions.pending is None and shell.c.engine.state is State.IDLE
     shell.triggers.suggestions.offer(Offer("r1", "Coffee planning", 5, label="planning"))
     menu_lines(shell)
-    [start] = [a for a in shell.menu.actions() if a.text().startswith("Suggested:")]
+    [start] = [a for a in shell.menu.actions() if a.isVisible() and a.text().startswith("Suggested:")]
     start.trigger()
     assert shell.c.engine.current.planned_s == 300
 

@@ -184,7 +184,7 @@ def test_stop_stack_from_the_menu_during_a_focus_step(env):
     shell.start_stack("Deep morning")
     assert shell.c.engine.current.kind is Kind.DEEP
     shell.menu.aboutToShow.emit()
-    [stop] = [a for a in shell.menu.actions() if a.text() == "Stop stack"]
+    [stop] = [a for a in shell.menu.actions() if a.isVisible() and a.text() == "Stop stack"]
     clock.advance(600)
     stop.trigger()
     assert shell.c.engine.state is State.IDLE and shell.c.run is None

@@ -43,3 +43,17 @@ def test_tooltip_says_time_left_and_idle_icon_has_no_arc(setup):
     assert tray.icon.toolTip() == "Micro-Session — Focus · 15 min left"
     controller.stop()
     assert tray.icon.toolTip() == "Micro-Session — Ready"
+
+
+def test_set_look_redraws_once(setup):
+    controller, clock, tray = setup
+    controller.start(15)
+    before = tray.redraws
+    tray.set_look(dark=True, symbolic=False)  # no change: no redraw
+    assert tray.redraws == before
+    tray.set_look(dark=False, symbolic=True)
+    assert tray.redraws == before + 1
+    image = tray.icon.icon().pixmap(64, 64).toImage()
+    inks = {image.pixelColor(x, y).getRgb()[:3] for x in range(64) for y in range(64)
+            if image.pixelColor(x, y).alpha() > 200}
+    assert inks and all(max(abs(a - b) for a, b in zip(rgb, (0x2E, 0x34, 0x36))) <= 3 for rgb in inks)

@@ -140,6 +140,7 @@ SPECS: dict[str, Spec] = {
     # do not disturb and time away (#12)
     "dnd_while_focusing": Spec(False),  # hold other apps' notifications during focus
     "away_ask_minutes": Spec(5, 0, 240),  # away longer than this mid-session: ask (0: never)
+    "tray_symbolic": Spec(False),  # a monochrome tray icon (panels that want symbolic icons)
 }
 
 
@@ -181,6 +182,7 @@ class Settings:
     sessions_ics_file: str = SPECS["sessions_ics_file"].default  # a calendar of the sessions, kept current
     dnd_while_focusing: bool = SPECS["dnd_while_focusing"].default
     away_ask_minutes: int = SPECS["away_ask_minutes"].default
+    tray_symbolic: bool = SPECS["tray_symbolic"].default
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> tuple["Settings", list[str]]:

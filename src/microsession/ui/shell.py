@@ -23,9 +23,10 @@ from microsession.ui.session.controller import Controller
 from microsession.ui.session.habit import HabitLoop
 from microsession.ui.session.hooks import SessionHooks
 from microsession.ui.session.voice import Moments, Voice
+from microsession.ui.shell_windows import ShellWindows
 from microsession.ui.triggers_glue import TriggerGlue
 from microsession.ui.sync_glue import SyncGlue
-from microsession.ui.palette import is_dark
+from microsession.ui.scheme import Scheme
 from microsession.ui.tray.icon import Tray
 
 if TYPE_CHECKING:
@@ -34,17 +35,20 @@ if TYPE_CHECKING:
     from microsession.ui.session.ring import RingWindow
     from microsession.ui.session.starts import Starts
 
-NO_TRAY_HINT = "No system tray here: this window is the app. Right-click for the menu."
+NO_TRAY_HINT = ("No system tray here: this window is the app. Click or Space to start;"
+                " right-click or Shift+F10 for the menu.")
 
 
-class Shell(QObject, Voice):
+class Shell(QObject, Voice, ShellWindows):
     """Owns the widgets and connects them to the controller."""
 
     def __init__(self, app: QApplication, controller: Controller, conn: sqlite3.Connection | None,
                  tray_icon: QSystemTrayIcon | None = None) -> None:
         super().__init__()
         self.app, self.c, self.conn = app, controller, conn
-        self.dark = is_dark(app.palette())
+        self.scheme = Scheme(app, self)
+        self.dark = self.scheme.panel_dark()  # the tray icon's surface
+        self.scheme.changed.connect(self.on_scheme_changed)
         self._ring: RingWindow | None = None  # the widgets are built when first needed:
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
         self._notifier: Notifier | None = None
@@ -66,12 +70,14 @@ class Shell(QObject, Voice):
             on_task=lambda: self._picks("tasks"), batches=lambda: self._picks("batches"),
             stacks=lambda: self._picks("stacks"), windows=self._window_picks, start=self.start_sprint)
         self._shell_actions = shell_actions
+        controller.changed.connect(self._note_log_waiting)  # before the menu's own refresh on changes
         menus.attach(self.menu, controller, shell_actions)
         self.menu.aboutToShow.connect(self._update_log_action)
         self.menu.aboutToHide.connect(lambda: memory.release(trim_heap=False))
         self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
         self._notices = None
+        self._tray_watch = None
         self._chime = None
         self._told_silent = False
         self._dnd = None
@@ -108,6 +114,8 @@ class Shell(QObject, Voice):
             ring.pause_clicked.connect(c.pause)
             ring.resume_clicked.connect(c.resume)
             ring.stop_clicked.connect(self.on_ring_stop)
+            ring.clicked.connect(self.on_window_click)
+            ring.close_requested.connect(self.quit)
             ring.moved.connect(self.remember_ring_place)
             self.render_ring()
         return self._ring
@@ -147,8 +155,22 @@ class Shell(QObject, Voice):
             self.ring.set_main_window_mode(True)
             self.ring.set_hint(NO_TRAY_HINT)
             self.show_ring()
+            from microsession.ui.tray.watch import TrayWatch  # only without a tray
+            self._tray_watch = TrayWatch(self)
+            self._tray_watch.appeared.connect(self.adopt_tray)
         if self.c.engine.state is not State.IDLE:
             self.show_ring()
+
+    def adopt_tray(self, icon: QSystemTrayIcon | None = None) -> None:
+        """A tray came up after the app: the icon moves into it, the ring is the ring again."""
+        if self.tray is None:  # (the ring exists: it was the app's window)
+            self.has_tray, self.tray = True, Tray(self.c, self.menu, self.on_tray_click, self.dark, icon)
+            self.tray.show()
+            self.ring.set_hint("")
+            self.ring.set_main_window_mode(False)
+            if self.c.engine.state is State.IDLE:
+                self.ring.hide()
+            trace("tray_adopted")
 
     # --- user moves ----------------------------------------------------------------
     def on_tray_click(self) -> None:
@@ -159,6 +181,17 @@ class Shell(QObject, Voice):
             self.start_sprint(self.c.settings.default_minutes)
         else:
             self.toggle_ring()
+
+    def on_window_click(self) -> None:
+        """The ring as the main window (no tray): a click or Space is the tray's click,
+        and pauses or resumes a running session (the window cannot hide)."""
+        state = self.c.engine.state
+        if state is State.RUNNING:
+            self.c.pause()
+        elif state is State.PAUSED:
+            self.c.resume()
+        else:
+            self.on_tray_click()
 
     def toggle_ring(self) -> None:
         if self.ring_visible() and self.has_tray:
@@ -222,46 +255,15 @@ class Shell(QObject, Voice):
         self.sync.start()
         if settings.calendar_refresh_minutes != refresh_before:
             self.triggers.start()  # the calendar refresh job at its new pace
+        if self.tray is not None:
+            self.tray.set_look(self.dark, settings.tray_symbolic)
 
-    def _picks(self, what: str) -> list[menus.Pick]:
-        from microsession.ui.tray import menu_picks  # when a menu first opens (start-up memory)
-
-        return getattr(menu_picks, what)(self)
-
-    def _window_picks(self) -> list[menus.Pick]:
-        if self.conn is None:
-            return []
-        # & marks the key that opens each from the open menu (t, p, k, r)
-        return [(text, lambda n=name: self.open_window(n)) for text, name in (
-            ("&Tasks…", "tasks"), ("&Projects…", "projects"), ("Stac&ks…", "stacks"), ("Weekly &review…", "review"),
-            ("Tri&ggers…", "triggers"), ("&Settings…", "settings"))]
-
-    def open_window(self, name: str) -> QWidget:
-        """A window built on first use and kept (tasks, projects, stacks, ...)."""
-        window = self._windows.get(name)
-        if window is not None and name == "settings":
-            window.load(self.c.settings)  # what is stored now, not an unsaved draft
-        if window is None:
-            from microsession.ui.windows import opener as windows
-
-            window = self._windows[name] = windows.build(name, self)
-        window.show()
-        window.raise_()
-        window.activateWindow()
-        trace("window_shown", name=name)
-        memory.release(trim_heap=False)
-        return window
-
-    def ask_custom(self) -> QWidget:
-        """The menu's Custom…: a length with its range said, every digit shown (custom_length)."""
-        dialog = self._windows.get("custom")
-        if dialog is None:
-            from microsession.ui.session.custom_length import CustomLength
-
-            dialog = self._windows["custom"] = CustomLength()
-            dialog.chosen.connect(self.start_sprint)
-        dialog.ask(self.c.last_minutes)
-        return dialog
+    def on_scheme_changed(self) -> None:
+        """The desktop went dark or light: the windows follow (their palette), the icon its panel."""
+        self.dark = self.scheme.panel_dark()
+        trace("color_scheme", dark=self.scheme.dark(), panel_dark=self.dark)
+        if self.tray is not None:
+            self.tray.set_look(self.dark, self.c.settings.tray_symbolic)
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -348,8 +350,11 @@ class Shell(QObject, Voice):
         elif key == "start" and self.c.engine.state in (State.IDLE, State.FINISHED):
             self.start_sprint(self.c.last_minutes)
 
-    def _update_log_action(self) -> None:
+    def _note_log_waiting(self) -> None:
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
+
+    def _update_log_action(self) -> None:
+        self._note_log_waiting()
         menus.fill(self.menu, self.c, self._shell_actions)
         trace("menu_shown")
 

@@ -18,10 +18,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from microsession.core.format import minutes_text
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.session.ring_paint import draw_buttons, draw_text
+from microsession.ui.session.ring_paint import HINT_HEIGHT, draw_buttons, draw_hint, draw_text, hint_height
 
 SIDE = 180           # the ring square, px
-HINT_HEIGHT = 24     # extra height while a hint is set
 NOTE_HEIGHT = 62     # extra height while the resume card shows
 MAX_HEIGHT = SIDE + HINT_HEIGHT + NOTE_HEIGHT  # with both: the room its first place leaves below it
 NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
@@ -53,6 +52,8 @@ class RingWindow(QWidget):
     stop_clicked = Signal()
     moved = Signal(QPoint)
     visibility_changed = Signal(bool)
+    clicked = Signal()  # main-window mode: a left click on the card (not a button), Space or Enter
+    close_requested = Signal()  # main-window mode: the window's close button (the app has no other)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,9 +112,11 @@ class RingWindow(QWidget):
             self._apply_flags()
 
     def set_main_window_mode(self, on: bool) -> None:
-        """A normal decorated window in the task bar (for desktops without a tray)."""
+        """A normal decorated window in the task bar (for desktops without a tray), that
+        takes the keyboard: the menu key or Shift+F10 opens the menu, Space or Enter clicks."""
         if on != self._main_mode:
             self._main_mode = on
+            self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if on else Qt.FocusPolicy.NoFocus)
             self._apply_flags()
             self.update()
 
@@ -182,6 +185,9 @@ class RingWindow(QWidget):
         finally:
             self._reflagging = False
 
+    def hint_height(self) -> int:
+        return hint_height(self, self._hint, SIDE - 20)
+
     def host_form(self, form: QWidget) -> None:
         """Show `form` inside this window, in place of the ring, while it is not hidden."""
         self._form = form
@@ -206,8 +212,7 @@ class RingWindow(QWidget):
             self._form.setGeometry(0, 0, size.width(), size.height())
             self.setFixedSize(size)
             return
-        self.setFixedSize(SIDE, SIDE + (HINT_HEIGHT if self._hint else 0)
-                          + (NOTE_HEIGHT if self.note_shown() else 0))
+        self.setFixedSize(SIDE, SIDE + self.hint_height() + (NOTE_HEIGHT if self.note_shown() else 0))
 
     # ---- painting ---------------------------------------------------------------
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
@@ -262,15 +267,13 @@ class RingWindow(QWidget):
             draw_text(self, p, view.title, 12, QFont.Weight.DemiBold, pal.q("arc"), cy - 29, 96, 0.6)
             draw_text(self, p, view.subtitle, 11, QFont.Weight.Normal, pal.q("muted"), cy + 28, 110)
             draw_text(self, p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
-            if self._hint:
-                draw_text(self, p, self._hint, 11, QFont.Weight.Normal, pal.q("muted"),
-                           SIDE + HINT_HEIGHT / 2 - 6, SIDE - 20)
+            draw_hint(self, p, self._hint, pal.q("muted"), QRectF(10, SIDE - 4, SIDE - 20, self.hint_height()))
             if note:
                 font = QFont(self.font())
                 font.setPixelSize(11)
                 p.setFont(font)
                 p.setPen(pal.q("text"))
-                top = SIDE + (HINT_HEIGHT if self._hint else 0) - 8
+                top = SIDE + self.hint_height() - 8
                 p.drawText(QRectF(14, top, SIDE - 28, NOTE_HEIGHT - 6),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                            note)
@@ -337,14 +340,32 @@ class RingWindow(QWidget):
         pressed, self._pressed = self._pressed, None
         if pressed is not None and pressed == self._button_at(event.position()):
             self._activate(pressed)
+        elif pressed is None and self._main_mode and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
         elif self._drag_offset is not None and self._dragging:
             self.moved.emit(self.pos())
         self._drag_offset, self._dragging = None, False
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802
         if self._menu is not None:
-            self._menu.popup(event.globalPos())
+            keyboard = event.reason() == event.Reason.Keyboard  # the menu key, Shift+F10
+            self._menu.popup(self.mapToGlobal(QPoint(SIDE // 2, SIDE // 3)) if keyboard else event.globalPos())
             event.accept()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        key = event.key()
+        if self._main_mode and key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.clicked.emit()
+        elif self._main_mode and self._menu is not None and (
+                key == Qt.Key.Key_Menu or (key == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier)):
+            self._menu.popup(self.mapToGlobal(QPoint(SIDE // 2, SIDE // 3)))
+        else:
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self._main_mode:  # with no tray this window is the app: closing it quits
+            self.close_requested.emit()
+        super().closeEvent(event)
 
     def enterEvent(self, event) -> None:  # noqa: N802
         self._hovered = True

@@ -54,3 +54,30 @@ def draw_buttons(p: QPainter, ink: QColor, rects: dict[str, QRectF], hot: str | 
         else:
             for dx in (-5, 0, 5):
                 p.drawEllipse(QPointF(x + dx * s, y), 1.5 * s, 1.5 * s)
+
+
+HINT_HEIGHT = 24  # the hint's height for one line (each more line adds its own)
+HINT_PX = 11      # the hint's font size
+_WRAP = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+
+
+def hint_font(widget: QWidget) -> QFont:
+    font = QFont(widget.font())
+    font.setPixelSize(HINT_PX)
+    return font
+
+
+def hint_height(widget: QWidget, text: str, width: int) -> int:
+    """The hint's height: its lines wrapped to `width`, 0 when there is no hint."""
+    if not text:
+        return 0
+    metrics = QFontMetrics(hint_font(widget))
+    return HINT_HEIGHT + max(0, metrics.boundingRect(0, 0, width, 1000, _WRAP, text).height() - metrics.height())
+
+
+def draw_hint(widget: QWidget, p: QPainter, text: str, color: QColor, rect: QRectF) -> None:
+    """The hint, wrapped (never cut at the card's width)."""
+    if text:
+        p.setFont(hint_font(widget))
+        p.setPen(color)
+        p.drawText(rect, _WRAP, text)

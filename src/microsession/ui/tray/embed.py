@@ -18,6 +18,12 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from microsession.trace import enabled as tracing, trace
 
 
+def xembed_window():
+    """Qt's X11 tray window for our icon (None: no XEmbed icon, e.g. a StatusNotifierItem)."""
+    return next((w for w in QGuiApplication.allWindows()
+                 if w.objectName() == TrayEmbedWatcher.TRAY_WINDOW_NAME), None)
+
+
 class TrayEmbedWatcher(QObject):
     """Calls ``on_embedded(rect, since_mono)`` once the tray host has embedded ``tray`` and
     its on-screen geometry has settled.
@@ -65,8 +71,7 @@ class TrayEmbedWatcher(QObject):
         self._candidate = None  # (x, y, w, h) last seen that qualifies
         self._since = 0.0       # when _candidate was first seen
         # On xcb the tray window exists as soon as tray.show() has returned.
-        self._window = next((w for w in QGuiApplication.allWindows()
-                             if w.objectName() == self.TRAY_WINDOW_NAME), None)
+        self._window = xembed_window()
         if self._window is not None:
             self._window.installEventFilter(self)
         self._timer = QTimer(self)
@@ -119,8 +124,7 @@ def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500) -> None:
     tray). Start-up work that can wait is done then, so the icon appears first."""
     from PySide6.QtCore import QEvent
 
-    window = next((w for w in QGuiApplication.allWindows()
-                   if w.objectName() == TrayEmbedWatcher.TRAY_WINDOW_NAME), None)
+    window = xembed_window()
     done = False
 
     def fire() -> None:
@@ -147,6 +151,11 @@ def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500) -> None:
 
 def trace_when_embedded(icon: QSystemTrayIcon) -> None:
     """Tests and benchmarks: trace `tray_visible` with the icon's place once it has settled."""
+    if not tracing():
+        return
+    if xembed_window() is None:
+        trace("tray_shown", kind="sni")  # a StatusNotifierItem: the host draws it; no geometry here
+        return
     if tracing():
         icon._watcher = TrayEmbedWatcher(icon, lambda g, since: trace(  # kept alive by the icon
             "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since))

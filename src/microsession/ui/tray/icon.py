@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from microsession.core.format import minutes_text
 from microsession.core.session import State
-from microsession.ui.tray.embed import trace_when_embedded
+from microsession.ui.tray.embed import trace_when_embedded, xembed_window
 from microsession.ui.tray import icon_picture as icons
 from microsession.ui.session.controller import Controller
 
@@ -19,6 +19,7 @@ class Tray(QObject):
                  dark: bool, icon: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller, self._on_click, self._dark = controller, on_click, dark
+        self._symbolic = controller.settings.tray_symbolic
         self.icon = icon or QSystemTrayIcon(self)
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
@@ -35,6 +36,12 @@ class Tray(QObject):
             self.icon.show()
             trace_when_embedded(self.icon)
 
+    def set_look(self, dark: bool, symbolic: bool) -> None:
+        """The panel's scheme changed (dark / light), or the symbolic setting did."""
+        if (dark, symbolic) != (self._dark, self._symbolic):
+            self._dark, self._symbolic, self._key = dark, symbolic, None
+            self.refresh()
+
     def refresh(self) -> None:
         """Redraw the icon only when its picture changes; the tooltip only when its text does."""
         snap = self.controller.snapshot()
@@ -44,7 +51,7 @@ class Tray(QObject):
         if key != self._key:
             self._key = key
             self.redraws += 1
-            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark))
+            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark, symbolic=self._symbolic))
         tip = "Micro-Session — " + (f"{snap.title} · {minutes_text(snap.remaining_s)} left" if running else snap.title)
         if not running and self.note:
             tip += f" · {self.note}"
@@ -60,4 +67,11 @@ class Tray(QObject):
         # click too (start, then hide the ring), not something to ignore.
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._on_click()
+        elif reason == QSystemTrayIcon.ActivationReason.Context and xembed_window() is None:
+            # A StatusNotifier host that asks the item for its menu (ContextMenu) instead of
+            # reading the dbusmenu; Qt shows the menu itself only for an XEmbed icon.
+            from PySide6.QtGui import QCursor
+
+            menu = self.icon.contextMenu()
+            menu.popup(QCursor.pos())
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from microsession.resources import ICON_SIZES, icon_png
 
 MARK_DIAMETER = 17 / 64  # the SVG's centre dot (r = 8.5 in a 64 px view box)
+SYMBOLIC_INK = ("#f2f2f2", "#2e3436")  # on a dark panel, on a light one (GNOME's symbolic greys)
 
 
 @cache
@@ -51,15 +52,23 @@ def arc_geometry(size: int) -> tuple[QRectF, float]:
 
 
 def tray_pixmap(
-    fraction_left: float | None, phase: str, size: int = 64, dark: bool = True
+    fraction_left: float | None, phase: str, size: int = 64, dark: bool = True, symbolic: bool = False
 ) -> QPixmap:
-    """The icon at `size` px; with a clockwise arc from 12 o'clock when fraction_left is set."""
+    """The icon at `size` px; with a clockwise arc from 12 o'clock when fraction_left is set.
+    `symbolic`: one ink (light on a dark panel, dark on a light one), no phase colours; the
+    idle picture is then a thin full ring and the dot."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    if fraction_left is None:
+    if symbolic:
+        ink = QColor(SYMBOLIC_INK[0 if dark else 1])
+        track = QColor(ink)
+        track.setAlpha(255 if fraction_left is None else 80)
+        _draw_progress(painter, size, 0.0 if fraction_left is None else _clamp(fraction_left), ink, track)
+        _draw_mark(painter, size, ink)
+    elif fraction_left is None:
         painter.drawPixmap(0, 0, app_icon().pixmap(size, size))
     else:
         from microsession.ui.palette import colors
@@ -101,9 +110,9 @@ def _draw_mark(painter: QPainter, size: int, color: QColor) -> None:
 
 
 @lru_cache(maxsize=16)
-def _cached_icon(phase: str, step: int | None, steps: int, size: int, dark: bool) -> QIcon:
+def _cached_icon(phase: str, step: int | None, steps: int, size: int, dark: bool, symbolic: bool) -> QIcon:
     fraction = None if step is None else step / steps
-    return QIcon(tray_pixmap(fraction, phase, size, dark))
+    return QIcon(tray_pixmap(fraction, phase, size, dark, symbolic))
 
 
 def tray_icon(
@@ -112,9 +121,10 @@ def tray_icon(
     size: int = 64,
     dark: bool = True,
     steps: int = 60,
+    symbolic: bool = False,
 ) -> QIcon:
     """A QIcon of the quantised picture (see `icon_key`); recent icons are cached."""
-    if fraction_left is None:
+    if fraction_left is None and not symbolic:
         return app_icon()
     key_phase, step = icon_key(fraction_left, phase, steps)
-    return _cached_icon(key_phase, step, steps, size, dark)
+    return _cached_icon(key_phase, step, steps, size, dark, symbolic)

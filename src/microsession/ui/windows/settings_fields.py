@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "sessions_ics_file": ("Keep my sessions as a calendar in", ""),
     "dnd_while_focusing": ("Do not disturb while focusing (other apps' notifications wait)", ""),
     "away_ask_minutes": ("Ask when I was away from a session for more than", " min"),
+    "tray_symbolic": ("A monochrome (symbolic) tray icon", ""),
 }
 # tab -> [(group, [keys])]
 TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
@@ -56,7 +57,8 @@ TABS: list[tuple[str, list[tuple[str, list[str]]]]] = [
                                                            "hook_break_end", "hook_timeout_s"]),
                       ("Calendars (trigger rules)", ["calendar_refresh_minutes"])]),
     ("&Window && data", [("Progress ring", ["ring_on_top"]), ("Your data", ["backup_keep", "sessions_ics_file"]),
-                         ("Several computers", ["sync_folder", "device_name"])]),
+                         ("Several computers", ["sync_folder", "device_name"]),
+                         ("Tray icon", ["tray_symbolic"])]),
 ]
 # a field enabled only while its switch is on
 DEPENDS = {"preparation_min_minutes": "preparation", "preparation_checklist": "preparation",
