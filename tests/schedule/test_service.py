@@ -1,5 +1,4 @@
-"""A real QtScheduler in a QApplication: jobs fire on a worker thread, offers arrive on the
-main thread; focus sessions hold offers back; one catch-up; idle polling; broken calendars."""
+"""The trigger service's one QTimer in a QApplication: jobs and offers on the main thread; focus sessions hold offers back; one catch-up; idle polling; broken calendars."""
 
 from __future__ import annotations
 
@@ -59,11 +58,11 @@ def local_hm(moment: datetime) -> tuple[int, int]:
     return moment.hour, moment.minute
 
 
-def test_a_time_rule_fires_on_the_worker_and_the_offer_arrives_on_the_main_thread(qtbot, conn, make_service):
+def test_a_time_rule_fires_on_the_main_thread_and_offers_its_suggestion(qtbot, conn, make_service):
     rule = add(conn, "Stand-up", AtTime((4, 0), EVERY_DAY), Suggestion(10, "communication", label="email"))
     service = make_service()
     job_threads, arrived = [], []
-    # a direct connection runs in the emitting thread: the job's
+    # a direct connection runs in the emitting thread: the job's (no worker thread any more)
     service._fired.connect(lambda _id: job_threads.append(threading.current_thread()), Qt.ConnectionType.DirectConnection)
     service.suggested.connect(lambda offer: arrived.append((offer, threading.current_thread())))
     soon = datetime.now(BERLIN) + timedelta(seconds=1)
@@ -72,7 +71,7 @@ def test_a_time_rule_fires_on_the_worker_and_the_offer_arrives_on_the_main_threa
         pass
     [(offer, thread)] = arrived
     assert thread is threading.main_thread()
-    assert job_threads and job_threads[0] is not threading.main_thread()
+    assert job_threads == [threading.main_thread()]
     assert (offer.rule_id, offer.minutes, offer.task_type, offer.label) == (rule.id, 10, "communication", "email")
     assert store.last_fired(conn)[rule.id] >= soon - timedelta(seconds=1)
     assert service.next_run(rule.id) > soon  # tomorrow at 04:00

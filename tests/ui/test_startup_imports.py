@@ -19,6 +19,7 @@ NOT_AT_START = (
     "microsession.ui.windows.settings_dialog", "microsession.ui.windows.triggers_window",
     "apscheduler", "icalendar", "recurring_ical_events", "tzlocal", "hashlib", "unicodedata",
     "PySide6.QtNetwork", "PySide6.QtSvg", "PySide6.QtMultimedia", "shlex",
+    "asyncio", "ssl", "importlib.metadata", "multiprocessing", "concurrent",  # even with a rule on: schedule/aps.py
 )
 
 SCRIPT = """

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
-
 from microsession.core.triggers import AfterEvents, AtTime, BackAtDesk, DAY_NAMES, Every, Rule
+from microsession.schedule.aps import BaseTrigger, CronTrigger, OrTrigger
 from microsession.schedule.calendar import CalendarError, CalendarSource, fire_times
 
 GRACE_S = 30 * 60  # a fire time missed (asleep, app closed) is caught up once, within this

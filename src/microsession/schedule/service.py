@@ -1,7 +1,8 @@
-"""The trigger service: APScheduler's QtScheduler running the enabled rules' jobs.
+"""The trigger service: the enabled rules' APScheduler triggers, run by one QTimer.
 
-Jobs run on the scheduler's worker thread and only emit a Qt signal (queued to the main
-thread); everything else (the store, the offer, the user) happens on the main thread.
+The jobs (schedule/timer.py, on the main thread) only emit a Qt signal; the slots do the
+rest (the store, the offer, the user). APScheduler's QtScheduler was replaced by that timer:
+it cost ~15 MB of RSS (see schedule/aps.py).
 Back-at-the-desk rules poll an idle source every POLL_S seconds, only while such a rule is
 enabled. A rule that fires during a focus session waits for the break or is dropped
 (rule.when_busy). Missed while asleep or closed: one catch-up within GRACE_S (coalesce).
@@ -16,49 +17,28 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from apscheduler.schedulers.qt import QtScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from microsession.core import energy
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
 from microsession.core.triggers import NOT_AVAILABLE, AwayWatch, BackAtDesk, Offer, Rule
 from microsession.schedule import idle as idle_mod
+from microsession.schedule.aps import IntervalTrigger
 from microsession.schedule.calendar import CalendarSource
 from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
+from microsession.schedule.timer import OneTimer
 from microsession.store import settings as settings_store
 from microsession.store import tasks as task_store
 from microsession.store import triggers as store
 
 POLL_S = 30  # idle time is read this often while a back-at-the-desk rule is on
-MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop during suspend)
-
-
-class _Scheduler(QtScheduler):
-    """QtScheduler with one owned, cancellable QTimer (PySide6's singleShot returns None, so
-    the stock one cannot stop its previous timer) that never waits more than MAX_WAIT_S."""
-
-    def __init__(self, parent: QObject, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._qtimer = QTimer(parent)
-        self._qtimer.setSingleShot(True)
-        self._qtimer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._qtimer.timeout.connect(self._process_jobs)
-
-    def _start_timer(self, wait_seconds):
-        self._qtimer.stop()
-        if wait_seconds is not None:
-            self._qtimer.start(max(0, min(int(wait_seconds * 1000), MAX_WAIT_S * 1000)))
-
-    def _stop_timer(self):
-        self._qtimer.stop()
 
 
 class TriggerService(QObject):
     suggested = Signal(object)  # an Offer, on the main thread
     problems_changed = Signal()
-    _fired = Signal(str)  # rule id, from a job on the worker thread
+    _fired = Signal(str)  # rule id, from a job
     _idle_read = Signal(object)  # seconds or None, from the poll job
 
     def __init__(self, conn: sqlite3.Connection, clock: Clock, is_focus_running: Callable[[], bool], *,
@@ -79,9 +59,7 @@ class TriggerService(QObject):
         self._watcher: QFileSystemWatcher | None = None
         self._fired.connect(self._on_fired)
         self._idle_read.connect(self._on_idle)
-        self.scheduler = _Scheduler(self, timezone=self.tz, job_defaults={
-            "coalesce": True, "misfire_grace_time": int(grace_s), "max_instances": 1})
-        self.scheduler.start()
+        self.scheduler = OneTimer(self, misfire_grace_s=grace_s)  # the wall clock, as APScheduler
 
     # --- building jobs -------------------------------------------------------------------------
 
@@ -145,7 +123,7 @@ class TriggerService(QObject):
             self._idle_source = self._make_idle()
         return self._idle_source
 
-    def _poll_idle(self) -> None:  # worker thread: reads the source, emits, touches nothing else
+    def _poll_idle(self) -> None:  # reads the source, emits, touches nothing else
         try:
             value = self._idle_source.idle_seconds() if self._idle_source is not None else None
         except Exception:  # noqa: BLE001 - e.g. IdleUnavailable: this reading is lost, not the app
