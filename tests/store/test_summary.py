@@ -154,6 +154,7 @@ def test_upgrade_import_and_the_daily_process_keep_stats_all_exact(tmp_path):
     # A file from before 0005: drop the summaries as if it had never had them, then upgrade.
     conn.execute("DROP TABLE block_summary")
     conn.execute("DROP TABLE summary_dirty")
+    conn.execute("DROP VIEW session_blocks")
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'summary_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("PRAGMA user_version = 3")
