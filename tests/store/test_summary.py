@@ -155,6 +155,7 @@ def test_upgrade_import_and_the_daily_process_keep_stats_all_exact(tmp_path):
     conn.execute("DROP TABLE block_summary")
     conn.execute("DROP TABLE summary_dirty")
     conn.execute("DROP VIEW session_blocks")
+    conn.execute("DROP INDEX tasks_finished")
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'summary_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("PRAGMA user_version = 3")

@@ -29,9 +29,10 @@ _ROWS_SQL = (
     "   OR EXISTS (SELECT 1 FROM interruptions i WHERE i.session_id = s.id)) END AS interrupted,"
     " coalesce(t.task_type, s.batch_type) AS task_type"
     " FROM sessions s"
-    # a break's log is never read: no lookup for it (half the rows)
-    " LEFT JOIN session_logs l ON s.kind != 'break' AND l.id = ("
-    "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
+    # a break's log is never read: no lookup for it (half the rows; in the ON clause alone
+    # SQLite still ran the subquery for them: 17.2 -> 14.9 ms for a review's 12 weeks)
+    " LEFT JOIN session_logs l ON l.id = (SELECT CASE WHEN s.kind = 'break' THEN NULL ELSE ("
+    "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1) END)"
     " LEFT JOIN tasks t ON t.id = s.task_id"
     " WHERE s.ended_utc IS NOT NULL AND " + _SANE
 )

@@ -32,6 +32,10 @@ CREATE TABLE block_summary (
 
 CREATE TABLE summary_dirty (block INTEGER PRIMARY KEY);
 
+-- Tasks finished since a day (the weekly review, `stats --week`): without it SQLite takes
+-- tasks_live (done = ?) and visits every finished task of ten years (8.3 ms -> 0.3 ms).
+CREATE INDEX tasks_finished ON tasks (done, finished_utc) WHERE deleted_utc IS NULL;
+
 -- Every block with a session is dirty at first: the upgrade fills the summaries right after.
 INSERT OR IGNORE INTO summary_dirty (block)
     SELECT DISTINCT (ls - (ls % 1382400 + 1382400) % 1382400) / 1382400
