@@ -132,11 +132,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = _db_file(args)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = db.connect(path)
+    # Rows arrive in key order of the file, not of the indexes (ids are random): with SQLite's
+    # default 2 MB page cache ten years took 9.1 s to insert, with up to 128 MB 2.3 s.
+    conn.execute("PRAGMA cache_size = -131072")
     try:
         merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))
         trace("import_committed", added=merged.total_added)
-        if merged.total_added:
-            refresh_summaries(conn)
     finally:
         conn.close()
     print(merged.summary())

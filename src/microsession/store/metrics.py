@@ -22,6 +22,7 @@ _LOCAL_S = "(CAST(strftime('%s', s.started_utc) AS INTEGER) + s.started_offset)"
 _MARGIN = timedelta(days=1)
 # Rows whose time cannot be read (a hand-edited or damaged file) are left out, not fatal.
 _SANE = "strftime('%s', s.started_utc) IS NOT NULL AND s.started_offset BETWEEN -86400 AND 86400"  # more than any UTC offset (-12 h .. +14 h)
+LOCAL_S, SANE = _LOCAL_S, _SANE  # for store.summary's bulk reader: the same rules
 
 _ROWS_SQL = (
     "SELECT s.kind, s.planned_s, " + _LOCAL_S + " AS local_s, coalesce(s.focused_s, 0.0), s.outcome,"
