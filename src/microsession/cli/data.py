@@ -100,6 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def read_document(path: Path) -> dict[str, list[tuple]]:
     """The checked rows of an export file; CliError (one line) for anything else."""
+    from microsession.core import export_fast
     from microsession.core import export_format as fmt
 
     if path.is_dir():
@@ -116,7 +117,7 @@ def read_document(path: Path) -> dict[str, list[tuple]]:
         raise CliError(f"{path.name} is a zip: only a JSON export can be imported (export --format json)")
     try:
         text = data.decode("utf-8")
-        return fmt.validate(fmt.parse(text))
+        return export_fast.validate(fmt.parse(text))
     except UnicodeDecodeError:
         raise CliError(f"{path.name} cannot be imported: it is not UTF-8 text; nothing was changed") from None
     except ValueError as exc:

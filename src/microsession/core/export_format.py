@@ -342,9 +342,8 @@ def check_row(table: Table, raw: Any) -> Row:
     return tuple(values.values())
 
 
-def validate(doc: Any) -> dict[str, list[Row]]:
-    """The rows of a parsed export document, per table; ValueError with one line if anything
-    in it is not what an export of ours holds (nothing is half accepted)."""
+def check_header(doc: Any) -> None:
+    """ValueError unless `doc` is an export document of a format version this reads."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("it is not a Micro-Session export (no \"format\": \"microsession-export\")")
     version = doc.get("version")
@@ -354,22 +353,35 @@ def validate(doc: Any) -> dict[str, list[Row]]:
         raise ValueError(f"it is from a newer Micro-Session (format version {version}; this one reads {VERSION})")
     if version < 1:
         raise ValueError(f"its version {version} is not one of ours")
-    out: dict[str, list[Row]] = {}
-    for table in TABLES:
-        raws = doc.get(table.name, [])
-        if not isinstance(raws, list):
-            raise ValueError(f"{table.name} is not a list")
-        rows, seen = [], set()
-        key_at = [table.names.index(k) for k in table.key]
-        for i, raw in enumerate(raws):
-            try:
-                row = check_row(table, raw)
-            except ValueError as exc:
-                raise ValueError(f"{table.name}[{i}]: " + " ".join(str(exc).split())[:300]) from None
-            key = tuple(row[k] for k in key_at)
-            if key in seen:
-                raise ValueError(f"{table.name}[{i}]: {'/'.join(map(str, key))[:80]} is in the file twice")
-            seen.add(key)
-            rows.append(row)
-        out[table.name] = rows
-    return out
+
+
+def table_raws(doc: dict, table: Table) -> list:
+    raws = doc.get(table.name, [])
+    if not isinstance(raws, list):
+        raise ValueError(f"{table.name} is not a list")
+    return raws
+
+
+def table_rows(table: Table, raws: list) -> list[Row]:
+    """One table's rows checked row by row; ValueError naming the row and the column."""
+    rows, seen = [], set()
+    key_at = [table.names.index(k) for k in table.key]
+    for i, raw in enumerate(raws):
+        try:
+            row = check_row(table, raw)
+        except ValueError as exc:
+            raise ValueError(f"{table.name}[{i}]: " + " ".join(str(exc).split())[:300]) from None
+        key = tuple(row[k] for k in key_at)
+        if key in seen:
+            raise ValueError(f"{table.name}[{i}]: {'/'.join(map(str, key))[:80]} is in the file twice")
+        seen.add(key)
+        rows.append(row)
+    return rows
+
+
+def validate(doc: Any) -> dict[str, list[Row]]:
+    """The rows of a parsed export document, per table; ValueError with one line if anything
+    in it is not what an export of ours holds (nothing is half accepted). Row by row: the
+    reference that core/export_fast.py's column-wise check must agree with."""
+    check_header(doc)
+    return {table.name: table_rows(table, table_raws(doc, table)) for table in TABLES}
