@@ -107,7 +107,9 @@ def first_use(desk, work: Path, runs: int, log=print) -> dict[str, list[FirstUse
     for i in range(runs):
         for name in (("app", "floor") if i % 2 == 0 else ("floor", "app")):
             tag = f"first{i}"
-            env = {"MICROSESSION_DATA_DIR": str(work / "first-data")} if name == "app" else None
+            # a fresh data folder each run: a session left running by the run before would be
+            # resumed at start, its ring shown before the click
+            env = {"MICROSESSION_DATA_DIR": str(work / f"first{i}-data")} if name == "app" else None
             proc = figs.start(desk, name, work, tag, env)
             try:
                 if name == "app":
