@@ -39,7 +39,7 @@ def table(args, starts, mem, first, cpu, late, writes, cli) -> list[str]:
     fa, ff = first["app"], first["floor"]
     hidden = [s for s in cpu if s.ring == "hidden"]
     visible = [s for s in cpu if s.ring == "visible"]
-    floor_cpu = median(s.floor_cpu_s for s in cpu[::2])
+    floor_cpu = median(s.floor_cpu_s for s in cpu)
     late_ms = [v * 1000 for v in late.late_s]
     w_full = writes["FULL"]
     r, rv = cli["review"], cli["rule"]
@@ -104,7 +104,7 @@ def table(args, starts, mem, first, cpu, late, writes, cli) -> list[str]:
         f" {median(s.session_pss_kib for s in fa) / MIB:.2f} MiB ({len(fa)} runs of each, traced).",
         *[f"- Session, ring {name}, over {window}: CPU by schedstat app {median(s.app_runtime_s for s in g) * 1000:.1f} ms"
           f" / floor {median(s.floor_runtime_s for s in g) * 1000:.1f} ms; wake-ups app {median(s.app_wakeups for s in g):g}"
-          f" / floor {median(s.floor_wakeups for s in g):g} ({len(g)} windows; both apps and the floor side by side)."
+          f" / floor {median(s.floor_wakeups for s in g):g} ({len(g)} windows, each a fresh app with a fresh floor beside it)."
           for name, g in (("hidden", hidden), ("visible", visible))],
         f"- End lateness: {len(late_ms)} sprints at time scale {late.scale:g}×; cross-check from trace times"
         f" {median(late.outside_s) * 1000:.1f} ms; menu retries {late.menu_retries}. Writes ({writes['fs']}):"

@@ -110,6 +110,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5; at least 5 for the table)")
     parser.add_argument("--quick", action="store_true", help="CPU window of 10 s instead of 60 s; writes no files")
     parser.add_argument("--starts", type=int, default=15, help="start-up pairs (default 15)")
+    parser.add_argument("--cpu-runs", type=int, default=3, help="60-s CPU windows per ring condition (default 3)")
     parser.add_argument("--sessions", type=int, default=20, help="short sessions for the end lateness (default 20)")
     parser.add_argument("--write-samples", type=int, default=200, help="end-of-session writes timed (default 200)")
     parser.add_argument("--cli-runs", type=int, default=11, help="runs of each command (default 11)")
@@ -138,9 +139,9 @@ def main() -> int:
             mem = memory_figures.idle_memory(desk, work, args.runs)
             print(f"first menu and first session ({args.runs} runs each, alternating) ...")
             first = memory_figures.first_use(desk, work, args.runs)
-            print(f"CPU over {args.window:g} s of a running session ({args.runs} windows: ring hidden and visible"
-                  " side by side, the floor beside them) ...")
-            cpu = figs.session_cpu(desk, work, args.runs, args.window)
+            print(f"CPU over {args.window:g} s of a running session ({args.cpu_runs} runs × ring hidden/visible,"
+                  " floor measured beside the app) ...")
+            cpu = figs.session_cpu(desk, work, args.cpu_runs, args.window)
             print(f"end lateness over {args.sessions} short sessions ...")
             late = figs.end_lateness(desk, work, args.sessions)
         text = build_report(args, starts, mem, first, cpu, late, writes, cli, time.monotonic() - t_begin)
