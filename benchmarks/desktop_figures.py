@@ -170,8 +170,9 @@ def session_cpu(desk: Desktop, work: Path, runs: int, window_s: float, settle_s:
                 log=print) -> list[CpuSample]:
     """``runs`` × (ring hidden, ring visible), order alternating; each a fresh app (fresh
     data folder, time scale 1) with a fresh floor process running beside it. (One app at a
-    time: with two apps side by side on this 2-core machine one run read 0.11 s for the
-    visible ring, where one at a time had read 0.08 s; it may be contention, so not that.)
+    time, as before issue 11. Two apps side by side were tried: that run read 0.11 s for
+    the visible ring, the next one, one at a time, 0.17 s: on this shared 2-core machine
+    the load moves the figure more than the method does.)
 
     The floor starts first (so the app's icon is placed last and keeps the place its trace
     reports), then the app; a tray click starts the default 15-minute sprint and shows the

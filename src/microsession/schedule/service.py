@@ -1,7 +1,8 @@
 """The trigger service: the enabled rules' APScheduler triggers, run by one QTimer.
 
 The jobs (schedule/timer.py, on the main thread) only emit a Qt signal; the slots do the
-rest (the store, the offer, the user). APScheduler's QtScheduler was replaced by that timer:
+rest (the store, the offer, the user). The idle source alone is read on a short-lived thread
+(a D-Bus one may take its timeout to answer). APScheduler's QtScheduler was replaced by that timer:
 it cost ~15 MB of RSS (see schedule/aps.py).
 Back-at-the-desk rules poll an idle source every POLL_S seconds, only while such a rule is
 enabled. A rule that fires during a focus session waits for the break or is dropped
@@ -50,6 +51,7 @@ class TriggerService(QObject):
         self.tz = tz or local_zone()
         self._settings = settings
         self._make_idle, self._idle_source, self._idle_tried = idle_source, None, False
+        self._idle_reading = False
         self.grace_s, self.poll_s = grace_s, poll_s
         self.rules: dict[str, Rule] = {}
         self.problems: dict[str, str] = {}  # rule id -> one line ("broken: …", NOT_AVAILABLE)
@@ -123,12 +125,23 @@ class TriggerService(QObject):
             self._idle_source = self._make_idle()
         return self._idle_source
 
-    def _poll_idle(self) -> None:  # reads the source, emits, touches nothing else
+    def _poll_idle(self) -> None:
+        """Read the idle source on a short-lived thread: a D-Bus source may take up to its
+        timeout (1 s) to answer, which the tray must not wait for. At most one at a time."""
+        if self._idle_reading:
+            return
+        import threading
+
+        self._idle_reading = True
+        threading.Thread(target=self._read_idle, name="idle-poll", daemon=True).start()
+
+    def _read_idle(self) -> None:  # poll thread: reads the source, emits, touches nothing else
         try:
             value = self._idle_source.idle_seconds() if self._idle_source is not None else None
         except Exception:  # noqa: BLE001 - e.g. IdleUnavailable: this reading is lost, not the app
             value = None
-        self._idle_read.emit(value)
+        self._idle_reading = False
+        self._idle_read.emit(value)  # queued to the main thread
 
     def _watch_files(self, paths: set[str]) -> None:
         """Re-read a calendar when it changes (an editor's save may replace the file: the
