@@ -1,75 +1,57 @@
-"""The floor: the smallest honest PySide6 program that shows one tray icon.
+"""The floor: the simplest PySide6 tray program there is — what any tray icon costs.
 
-Benchmarks compare Micro-Session against this program (start-up time to a visible tray
-icon, memory, idle CPU). It shows one icon painted at run time (no SVG, no resources) and
-does nothing else: clicking it does nothing (it is only traced), SIGTERM or SIGINT quits it
-cleanly, and at idle it has no timers and wakes up for nothing.
+A QApplication, one icon painted at run time (no files), a context menu with "Quit", and the
+event loop. Nothing else: no signal handling (SIGTERM ends it the default way), no timers,
+nothing of ours imported. Benchmarks compare Micro-Session against it (start-up to a visible
+icon, memory, the first menu opening, idle CPU).
 
-When MICROSESSION_TRACE=<path> is set it appends the same JSON-lines records as the app
-(``{"t": wall epoch, "mono": time.monotonic(), "event": name, ...}``):
+Only when MICROSESSION_TRACE=<path> is set does it load a probe (``microsession.trace`` and
+``ui.tray.embed``, the same ones the app loads when traced), after the icon is shown, and
+append the app's JSON-lines records:
 
-* ``tray_visible`` with ``x, y, w, h`` = ``QSystemTrayIcon.geometry()`` in screen
-  coordinates once the tray host has embedded the icon and its geometry has settled, and
-  ``since_mono``, the ``time.monotonic()`` at which that final geometry was first seen
-  (the record's own ``mono`` is ~100 ms later: see ``TrayEmbedWatcher``);
-* ``tray_activated`` with ``reason`` (the ``QSystemTrayIcon.ActivationReason`` value) when
-  the icon is clicked, so a test can tell that a click reached it;
+* ``tray_visible`` with ``x, y, w, h`` = ``QSystemTrayIcon.geometry()`` once the tray host has
+  embedded the icon and its geometry has settled, and ``since_mono``, the ``time.monotonic()``
+  at which that final geometry was first seen (see ``TrayEmbedWatcher``);
+* ``tray_activated`` with ``reason`` (the ``QSystemTrayIcon.ActivationReason`` value) on a
+  click, so a test can tell that a click reached it;
 * ``tray_embed_timeout`` if the icon was not embedded within 5 s.
 
-Only QtCore, QtGui and QtWidgets are imported.
+Traced, it also quits cleanly (exit 0) on SIGTERM/SIGINT, as the smoke test expects. Memory
+figures are read from untraced runs of both programs (benchmarks/desktop_figures.py), so the
+probe is never part of the floor's memory.
 """
 
-from __future__ import annotations
-
+import os
 import sys
 
-# Imported names are kept to the minimum on purpose: PySide6 creates each class lazily on
-# first access, and some are expensive (measured, PySide6 6.12: the ``Qt`` namespace
-# ~24 ms, QEvent ~2.5 ms, QPainter ~1.3 ms). QEvent is imported only when tracing.
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from microsession.trace import enabled as tracing, trace
-from microsession.ui.signals import quit_on_signals
-from microsession.ui.tray.embed import TrayEmbedWatcher
+app = QApplication(sys.argv)
+app.setQuitOnLastWindowClosed(False)
+pixmap = QPixmap(32, 32)
+pixmap.fill(QColor(0xD9, 0x53, 0x4F))
+tray = QSystemTrayIcon(QIcon(pixmap))
+menu = QMenu()
+menu.addAction("Quit", app.quit)
+tray.setContextMenu(menu)
+tray.show()
 
-def make_icon() -> QIcon:
-    """A plain icon painted at run time: a 32x32 pixmap filled with one colour."""
-    pixmap = QPixmap(32, 32)
-    pixmap.fill(QColor(0xD9, 0x53, 0x4F))
-    return QIcon(pixmap)
+if os.environ.get("MICROSESSION_TRACE"):
+    from microsession.trace import trace
+    from microsession.ui.signals import quit_on_signals
+    from microsession.ui.tray.embed import TrayEmbedWatcher
 
-
-def main() -> int:
-    app = QApplication(sys.argv)
-    app.setQuitOnLastWindowClosed(False)  # a tray program has no windows to close
-    _notifier = quit_on_signals(app)
-
-    if not QSystemTrayIcon.isSystemTrayAvailable():
-        # Qt still docks the icon if a tray host appears later; say so for the log.
-        print("bare_tray: no system tray available yet", file=sys.stderr, flush=True)
-
-    tray = QSystemTrayIcon(make_icon())
-    tray.setToolTip("bare tray")
-    # Clicking does nothing; the trace lets a test see that the click arrived.
+    notifier = quit_on_signals(app)
     tray.activated.connect(lambda reason: trace("tray_activated", reason=int(reason.value)))
-    tray.show()
-
-    def embedded(g, since_mono: float) -> None:
-        trace("tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(),
-              since_mono=since_mono)
 
     def timed_out(g) -> None:
-        print(f"bare_tray: tray icon not embedded within 5 s (geometry: {g})",
-              file=sys.stderr, flush=True)
+        print(f"bare_tray: tray icon not embedded within 5 s (geometry: {g})", file=sys.stderr, flush=True)
         trace("tray_embed_timeout")
 
-    # Only when tracing: without a trace the floor runs nothing but the icon.
-    _watcher = TrayEmbedWatcher(tray, embedded, timed_out) if tracing() else None
-    code = app.exec()
-    tray.hide()  # leave the tray host's panel clean
-    return code
+    watcher = TrayEmbedWatcher(tray, lambda g, since: trace(
+        "tray_visible", x=g.x(), y=g.y(), w=g.width(), h=g.height(), since_mono=since), timed_out)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+code = app.exec()
+tray.hide()  # leave the tray host's panel clean
+sys.exit(code)

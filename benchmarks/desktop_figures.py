@@ -111,6 +111,8 @@ class StartSample:
 
 def startup_and_rss(desk: Desktop, work: Path, runs: int, extra_starts: int = 10,
                     idle_s: float = 10.0, log=print) -> dict[str, list[StartSample]]:
+    # (The table's memory comes from memory_figures.idle_memory, untraced; run.py passes
+    # runs=0 here, so every pair only times the start. The traced RSS is still in the log.)
     """``runs + extra_starts`` pairs of starts (app and floor), alternating (app first in
     even pairs, the floor first in odd ones), after one discarded warm-up pair (page cache,
     .pyc files). In the first ``runs`` pairs each program then idles ``idle_s`` after its
@@ -167,7 +169,10 @@ class CpuSample:
 def session_cpu(desk: Desktop, work: Path, runs: int, window_s: float, settle_s: float = 1.0,
                 log=print) -> list[CpuSample]:
     """``runs`` × (ring hidden, ring visible), order alternating; each a fresh app (fresh
-    data folder, time scale 1) with a fresh floor process running beside it.
+    data folder, time scale 1) with a fresh floor process running beside it. (One app at a
+    time, as before issue 11. Two apps side by side were tried: that run read 0.11 s for
+    the visible ring, the next one, one at a time, 0.17 s: on this shared 2-core machine
+    the load moves the figure more than the method does.)
 
     The floor starts first (so the app's icon is placed last and keeps the place its trace
     reports), then the app; a tray click starts the default 15-minute sprint and shows the

@@ -51,12 +51,8 @@ def test_tray_icon_is_embedded_clickable_and_visible(desktop: Desktop, bare_tray
     assert desktop.mouse_location() == (cx, cy)
     desktop.wait_trace(trace, "tray_activated", where=lambda r: r["reason"] == TRIGGER,
                        timeout=10)
-    # Clicking again where the pointer already is must not stall (xdotool's --sync would).
-    desktop.click(cx, cy, button=3)
-    desktop.wait_trace(trace, "tray_activated", where=lambda r: r["reason"] == CONTEXT,
-                       timeout=10)
-
-    # The screenshot is a real PNG showing the icon (a #d9534f square) at the traced spot.
+    # The screenshot is a real PNG showing the icon (a #d9534f square) at the traced spot
+    # (taken before the right-click: the floor's menu would cover the icon).
     shot = desktop.screenshot(tmp_path / "screen.png")
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -65,6 +61,11 @@ def test_tray_icon_is_embedded_clickable_and_visible(desktop: Desktop, bare_tray
         desktop.width, desktop.height)
     r, g, b = _pixel(shot, cx, cy)
     assert max(abs(r - 0xD9), abs(g - 0x53), abs(b - 0x4F)) < 8, (r, g, b)
+
+    # Clicking again where the pointer already is must not stall (xdotool's --sync would).
+    desktop.click(cx, cy, button=3)
+    desktop.wait_trace(trace, "tray_activated", where=lambda r: r["reason"] == CONTEXT,
+                       timeout=10)
 
     # SIGTERM quits cleanly.
     proc.send_signal(signal.SIGTERM)

@@ -1,5 +1,4 @@
-"""A real QtScheduler in a QApplication: jobs fire on a worker thread, offers arrive on the
-main thread; focus sessions hold offers back; one catch-up; idle polling; broken calendars."""
+"""The trigger service's one QTimer in a QApplication: jobs and offers on the main thread; focus sessions hold offers back; one catch-up; idle polling; broken calendars."""
 
 from __future__ import annotations
 
@@ -59,11 +58,11 @@ def local_hm(moment: datetime) -> tuple[int, int]:
     return moment.hour, moment.minute
 
 
-def test_a_time_rule_fires_on_the_worker_and_the_offer_arrives_on_the_main_thread(qtbot, conn, make_service):
+def test_a_time_rule_fires_on_the_main_thread_and_offers_its_suggestion(qtbot, conn, make_service):
     rule = add(conn, "Stand-up", AtTime((4, 0), EVERY_DAY), Suggestion(10, "communication", label="email"))
     service = make_service()
     job_threads, arrived = [], []
-    # a direct connection runs in the emitting thread: the job's
+    # a direct connection runs in the emitting thread: the job's (no worker thread any more)
     service._fired.connect(lambda _id: job_threads.append(threading.current_thread()), Qt.ConnectionType.DirectConnection)
     service.suggested.connect(lambda offer: arrived.append((offer, threading.current_thread())))
     soon = datetime.now(BERLIN) + timedelta(seconds=1)
@@ -72,7 +71,7 @@ def test_a_time_rule_fires_on_the_worker_and_the_offer_arrives_on_the_main_threa
         pass
     [(offer, thread)] = arrived
     assert thread is threading.main_thread()
-    assert job_threads and job_threads[0] is not threading.main_thread()
+    assert job_threads == [threading.main_thread()]
     assert (offer.rule_id, offer.minutes, offer.task_type, offer.label) == (rule.id, 10, "communication", "email")
     assert store.last_fired(conn)[rule.id] >= soon - timedelta(seconds=1)
     assert service.next_run(rule.id) > soon  # tomorrow at 04:00
@@ -272,14 +271,12 @@ def test_a_subscription_is_fetched_on_the_worker_and_its_refresh_moves_the_job(q
     read(qtbot, service)
     assert service.next_run(rule.id) == end + timedelta(minutes=2) and rule.id not in service.problems
     with qtbot.waitSignal(service.calendars_read, timeout=20000):
-        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+        service.scheduler.modify_job("calendar-refresh", next_run_time=datetime.now(timezone.utc))
     assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)
     assert threads and main not in threads and len(server.seen) == 2
     server.steps = [(500, b"", {})]
-    executor = service.scheduler._lookup_executor("default")  # the last run has returned (max_instances=1)
-    qtbot.waitUntil(lambda: not executor._instances.get("calendar-refresh"), timeout=20000)
     with qtbot.waitSignal(service.calendars_read, timeout=20000):
-        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc))
+        service.scheduler.modify_job("calendar-refresh", next_run_time=datetime.now(timezone.utc))
     assert service.next_run(rule.id) == end + timedelta(hours=2, minutes=2)  # the copy keeps working
     assert service.problems[rule.id].startswith("offline: the calendar server failed (HTTP 500)")
 
@@ -299,11 +296,8 @@ def test_a_refresh_missed_while_asleep_runs_once_on_waking(qtbot, conn, make_ser
     server.steps = [(200, ics_ending(end), {}), (200, ics_ending(end + timedelta(hours=1)), {})]
     rule = add(conn, "After meetings", AfterEvents(server.url, 2, (0, 0), (23, 59), EVERY_DAY, source="url"))
     service = read(qtbot, make_service())
-    executor = service.scheduler._lookup_executor("default")
-    qtbot.waitUntil(lambda: not executor._instances.get("calendar-read"), timeout=20000)
     with qtbot.waitSignal(service.calendars_read, timeout=20000):
-        service.scheduler.get_job("calendar-refresh").modify(next_run_time=datetime.now(timezone.utc) - timedelta(hours=3))
-        service.scheduler.wakeup()
+        service.scheduler.modify_job("calendar-refresh", next_run_time=datetime.now(timezone.utc) - timedelta(hours=3))
     assert service.next_run(rule.id) == end + timedelta(hours=1, minutes=2) and len(server.seen) == 2
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from microsession.core import export_fast
 from microsession.core import export_format as fmt
 from microsession.core.ids import new_id
 from microsession.core.events import Ended, Kind, Outcome, SessionInfo, Tags
@@ -235,6 +236,9 @@ def test_a_hostile_or_damaged_document_is_one_line_of_error(source, mutate, mess
         fmt.validate(doc)
     line = str(err.value)
     assert message in line and "\n" not in line and len(line) < 400, line
+    with pytest.raises(ValueError) as fast:  # the column-wise check (import's) says the same
+        export_fast.validate(doc)
+    assert str(fast.value) == line
 
 
 @pytest.mark.parametrize("text, message", [

@@ -26,6 +26,7 @@ NOT_AT_START = (
     "caldav", "keyring", "niquests", "lxml", "urllib.request", "http.client", "dateutil",
     "microsession.schedule.ics_fetch", "microsession.schedule.caldav_source", "microsession.schedule.calendar",
     "microsession.ui.session.dnd", "jeepney", "microsession.ui.session.away",
+    "asyncio", "ssl", "importlib.metadata", "multiprocessing", "concurrent",  # even with a rule on: schedule/aps.py
 )
 
 SCRIPT = """

@@ -153,6 +153,7 @@ def _export_ics(conn: sqlite3.Connection, out: Path, since: str | None, stamped:
 
 def read_document(path: Path) -> dict[str, list[tuple]]:
     """The checked rows of an export file; CliError (one line) for anything else."""
+    from microsession.core import export_fast
     from microsession.core import export_format as fmt
 
     if path.is_dir():
@@ -169,7 +170,7 @@ def read_document(path: Path) -> dict[str, list[tuple]]:
         raise CliError(f"{path.name} is a zip: only a JSON export can be imported (export --format json)")
     try:
         doc = fmt.parse(data.decode("utf-8"))
-        tables = fmt.validate(doc)
+        tables = export_fast.validate(doc)
     except UnicodeDecodeError:
         raise CliError(f"{path.name} cannot be imported: it is not UTF-8 text; nothing was changed") from None
     except ValueError as exc:
@@ -195,13 +196,29 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     make_folder(path.parent)
     conn = db.connect(path)
+    # Rows arrive in key order of the file, not of the indexes (ids are random): with SQLite's
+    # default 2 MB page cache ten years took 9.1 s to insert, with up to 128 MB 2.3 s.
+    conn.execute("PRAGMA cache_size = -131072")
     try:
         merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))
+        trace("import_committed", added=merged.total_added)
     finally:
         conn.close()
-    trace("import_committed", added=merged.total_added)
     print(merged.summary())
     return 0
+
+
+def refresh_summaries(conn) -> None:
+    """Recompute the summaries the writes made dirty (store/summary.py). Only a speed-up for
+    `stats --all`: when the file is busy it is left for later, nothing is lost."""
+    import sqlite3
+
+    from microsession.store import summary
+
+    try:
+        summary.refresh(conn)
+    except sqlite3.Error:
+        pass
 
 
 # --- backup and restore ----------------------------------------------------------------------
@@ -234,12 +251,30 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     path = _db_file(args)
     if args.daily:
+        _refresh_daily(path)
         target = daily_backup(path, backup_folder(path.parent), _keep(args, path), _now())
         print(target or "Today's backup is made already.")
         return 0
     target = backup_now(path, backup_folder(path.parent), _keep(args, path), _now())
     print(target)
     return 0
+
+
+def _refresh_daily(path: Path) -> None:
+    """The app's daily process also brings the summaries of `stats --all` up to date (the app
+    itself never loads that code: idle memory)."""
+    from microsession.store import db
+
+    if not path.exists():
+        return
+    try:
+        conn = db.connect(path)
+    except db.DatabaseError:
+        return  # the backup tells what is wrong with the file
+    try:
+        refresh_summaries(conn)
+    finally:
+        conn.close()
 
 
 def _hold_instance_lock(folder: Path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from microsession.core import habits
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
-from microsession.core.sweet_spot import SweetSpot, sweet_spot
+from microsession.core.summary import AllTime
+from microsession.core.sweet_spot import SweetSpot, sweet_spot_of
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -114,7 +115,9 @@ def _report(conn: sqlite3.Connection, args: argparse.Namespace, now: datetime, o
         data = day_json(conn, now, offset, goal)
         print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else day_text(data))
     elif args.period == "all":
-        data = all_json(store.all_sessions(conn), store.tasks_finished_since(conn), store.type_labels(conn))
+        from microsession.store import summary
+
+        data = all_json(summary.all_time(conn), summary.tasks_finished_by_type(conn), store.type_labels(conn))
         print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else all_text(data))
     else:
         review = store.review(conn, now, offset)
@@ -184,15 +187,15 @@ def day_json(conn: sqlite3.Connection, now: datetime, offset: int, goal: int) ->
             "streak_graces": len(streak.graces), "goal_offer": habits.goal_offer(daily, goal, today)}
 
 
-def all_json(rows: list[m.SessionRow], tasks: list[m.TaskRow], labels: dict[str, str]) -> dict[str, Any]:
-    f = m.figures(rows, sum(1 for t in tasks if t.finished_utc is not None and not t.deleted))
-    days = {r.day for r in rows if r.is_focus}
-    types = m.by_task_type(rows, tasks, date.min, date.max, 0)
-    by_hour = m.energy_by_hour(rows)
-    return {"period": "all", "first_day": min(days).isoformat() if days else None, "days_with_sessions": len(days),
-            **figures_json(f), "energy_by_length": _means(m.energy_by_bucket(rows)),
-            "energy_by_hour": _means(dict(sorted(by_hour.items()))), "peak_hours": m.peak_hours(by_hour),
-            "sweet_spot": _sweet(sweet_spot(rows)), "task_types": _types(types),
+def all_json(at: AllTime, finished: dict[str, int], labels: dict[str, str]) -> dict[str, Any]:
+    """All time, from the per-day summaries (store/summary.py) and the tasks finished per type."""
+    f = replace(at.figures, tasks_finished=sum(finished.values()))
+    types = {k: m.TypeFigures(at.type_sessions.get(k, 0), finished.get(k, 0))
+             for k in sorted(set(at.type_sessions) | set(finished))}
+    return {"period": "all", "first_day": at.first_day.isoformat() if at.first_day else None,
+            "days_with_sessions": at.days, **figures_json(f), "energy_by_length": _means(at.by_bucket),
+            "energy_by_hour": _means(dict(sorted(at.by_hour.items()))), "peak_hours": m.peak_hours(at.by_hour),
+            "sweet_spot": _sweet(sweet_spot_of(at.days, at.by_bucket)), "task_types": _types(types),
             "never_finished": [labels.get(t, t) for t in m.never_finished(types)]}
 
 

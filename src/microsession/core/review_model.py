@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from microsession.core import metrics as m
 from microsession.core.metrics import DayFigures, Figures, Mean, SessionRow, TaskRow, TypeFigures
-from microsession.core.sweet_spot import SweetSpot, sweet_spot
+from microsession.core.sweet_spot import SweetSpot, sweet_spot_of
 
 BEFORE_WEEKS = 4
 ENERGY_WEEKS = 12
@@ -111,10 +111,11 @@ def build_review(week_start: date, rows: Sequence[SessionRow], tasks: Sequence[T
     by_hour = m.energy_by_hour(energy_rows)
     types = m.by_task_type(energy_rows, tasks, week_start - timedelta(weeks=BEFORE_WEEKS), end, offset_s)
     never = m.never_finished(types)
-    sweet = sweet_spot(energy_rows)
+    by_bucket = m.energy_by_bucket(energy_rows)
+    sweet = sweet_spot_of(len({r.local_s // 86400 for r in energy_rows if r.is_focus}), by_bucket)
     review = Review(
         week_start=week_start, days=m.per_day(this, week_start, 7), before_per_day=before_per_day,
-        week=week, before=before, energy_by_bucket=m.energy_by_bucket(energy_rows), energy_by_hour=by_hour,
+        week=week, before=before, energy_by_bucket=by_bucket, energy_by_hour=by_hour,
         energy_heat=m.energy_by_weekday_hour(energy_rows), sweet=sweet, peaks=m.peak_hours(by_hour),
         types=types, never_finished=never, suggestions=[])
     review.suggestions.extend(suggestions(review, this, labels))

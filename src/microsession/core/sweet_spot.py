@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from microsession.core.metrics import BUCKET_LABELS, BUCKETS, SessionRow, energy_by_bucket
+from microsession.core.metrics import BUCKET_LABELS, BUCKETS, Mean, SessionRow, energy_by_bucket
 
 SWEET_MIN_DAYS = 14  # distinct days with a counted focus session
 SWEET_MIN_RATED = 5  # rated sessions for a bucket to be considered
@@ -41,8 +41,11 @@ class SweetSpot:
 
 def sweet_spot(rows: Iterable[SessionRow]) -> SweetSpot:
     rows = list(rows)
-    days = len({r.local_s // 86400 for r in rows if r.is_focus})
-    by_bucket = energy_by_bucket(rows)
+    return sweet_spot_of(len({r.local_s // 86400 for r in rows if r.is_focus}), energy_by_bucket(rows))
+
+
+def sweet_spot_of(days: int, by_bucket: dict[str, Mean]) -> SweetSpot:
+    """The sweet spot from its two inputs: days with focus sessions, energy by length bucket."""
     samples = {b: m.n for b, m in by_bucket.items() if m.n}
     if days < SWEET_MIN_DAYS:
         missing = SWEET_MIN_DAYS - days

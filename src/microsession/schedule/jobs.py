@@ -14,11 +14,8 @@ from bisect import bisect_left
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
-
 from microsession.core.triggers import AfterEvents, AtTime, BackAtDesk, DAY_NAMES, Every, Rule
+from microsession.schedule.aps import BaseTrigger, CronTrigger, OrTrigger
 from microsession.schedule.calendar import CalendarError, CalendarSource, fire_times
 from microsession.schedule.calendar_sources import data_folder, source_for
 

@@ -1,12 +1,14 @@
-"""The trigger service: APScheduler's QtScheduler running the enabled rules' jobs.
+"""The trigger service: the enabled rules' APScheduler triggers, run by one QTimer.
 
-Jobs run on the scheduler's worker thread and only emit a Qt signal (queued to the main
-thread); everything else (the store, the offer, the user) happens on the main thread.
+The jobs (schedule/timer.py, on the main thread) only emit a Qt signal; the slots do the
+rest (the store, the offer, the user). The idle source alone is read on a short-lived thread
+(a D-Bus one may take its timeout to answer). APScheduler's QtScheduler was replaced by that timer:
+it cost ~15 MB of RSS (see schedule/aps.py).
 Back-at-the-desk rules poll an idle source every POLL_S seconds, only while such a rule is
 enabled. A rule that fires during a focus session waits for the break or is dropped
 (rule.when_busy). Missed while asleep or closed: one catch-up within GRACE_S (coalesce).
 
-Calendars are read, fetched and expanded only on the scheduler's worker thread (a
+Calendars are read, fetched and expanded only on a short-lived worker thread (a
 "calendar-read" job right after a rebuild, then every `calendar_refresh_minutes` and after
 a resume, as the overdue refresh runs once): the UI thread only looks fire times up in the
 sorted list the worker hands over (CalendarTrigger.fires), so no calendar can block it.
@@ -21,23 +23,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from apscheduler.schedulers.qt import QtScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from microsession.core import energy
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
 from microsession.core.triggers import NOT_AVAILABLE, AfterEvents, AwayWatch, BackAtDesk, Offer, Rule
 from microsession.schedule import idle as idle_mod
+from microsession.schedule.aps import IntervalTrigger
 from microsession.schedule.calendar_sources import data_folder
 from microsession.schedule.jobs import GRACE_S, CalendarTrigger, local_zone, missed_time, trigger_for
+from microsession.schedule.timer import OneTimer
 from microsession.store import settings as settings_store
 from microsession.store import tasks as task_store
 from microsession.store import triggers as store
 
 POLL_S = 30  # idle time is read this often while a back-at-the-desk rule is on
-MAX_WAIT_S = 10 * 60  # the wake-up timer never sleeps longer (Qt timers stop during suspend)
 MAX_FIRES = 200  # fire times of one calendar rule handed to the UI thread at a time
 FILE_REREAD_MIN = 6 * 60  # a local file is also expanded again this often (the window moves)
 FIRST_FETCH_S = 60  # a subscription's first fetch after the service starts
@@ -49,30 +50,10 @@ def _wall_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _Scheduler(QtScheduler):
-    """QtScheduler with one owned, cancellable QTimer (PySide6's singleShot returns None, so
-    the stock one cannot stop its previous timer) that never waits more than MAX_WAIT_S."""
-
-    def __init__(self, parent: QObject, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._qtimer = QTimer(parent)
-        self._qtimer.setSingleShot(True)
-        self._qtimer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._qtimer.timeout.connect(self._process_jobs)
-
-    def _start_timer(self, wait_seconds):
-        self._qtimer.stop()
-        if wait_seconds is not None:
-            self._qtimer.start(max(0, min(int(wait_seconds * 1000), MAX_WAIT_S * 1000)))
-
-    def _stop_timer(self):
-        self._qtimer.stop()
-
-
 class TriggerService(QObject):
     suggested = Signal(object)  # an Offer, on the main thread
     problems_changed = Signal()
-    _fired = Signal(str)  # rule id, from a job on the worker thread
+    _fired = Signal(str)  # rule id, from a job
     _idle_read = Signal(object)  # seconds or None, from the poll job
     _calendars_read = Signal(int, object)  # generation, {rule id: (fire times, error, note)}
     calendars_read = Signal()  # the problems and jobs of the calendar rules are up to date
@@ -86,6 +67,7 @@ class TriggerService(QObject):
         self.tz = tz or local_zone()
         self._settings = settings
         self._make_idle, self._idle_source, self._idle_tried = idle_source, None, False
+        self._idle_reading = False
         self.grace_s, self.poll_s = grace_s, poll_s
         self.rules: dict[str, Rule] = {}
         self._calendars: dict[str, AfterEvents] = {}  # rule id -> condition, read by the worker
@@ -98,9 +80,7 @@ class TriggerService(QObject):
         self._fired.connect(self._on_fired)
         self._idle_read.connect(self._on_idle)
         self._calendars_read.connect(self._on_calendars_read)
-        self.scheduler = _Scheduler(self, timezone=self.tz, job_defaults={
-            "coalesce": True, "misfire_grace_time": int(grace_s), "max_instances": 1})
-        self.scheduler.start()
+        self.scheduler = OneTimer(self, misfire_grace_s=grace_s)  # the wall clock, as APScheduler
 
     # --- building jobs -------------------------------------------------------------------------
 
@@ -145,12 +125,12 @@ class TriggerService(QObject):
         self._calendars = calendars
         if calendars:
             gen = self._generation
-            self.scheduler.add_job(self._read_calendars, args=[gen, False], id="calendar-read", name="calendar read")
+            self.scheduler.add_job(self._read_in_thread, args=[gen, False], id="calendar-read", name="calendar read")
             # the first read uses a subscription's local copy (no network at start-up); its
             # first fetch is a minute later, then every calendar_refresh_minutes
             minutes = self._refresh_minutes() if network else FILE_REREAD_MIN
             first = datetime.now(self.tz) + timedelta(seconds=FIRST_FETCH_S if network else minutes * 60)
-            self.scheduler.add_job(self._read_calendars, IntervalTrigger(minutes=minutes, start_date=first,
+            self.scheduler.add_job(self._read_in_thread, IntervalTrigger(minutes=minutes, start_date=first,
                                                                          timezone=self.tz),
                                    args=[gen, True], id="calendar-refresh", name="calendar refresh",
                                    misfire_grace_time=None)  # overdue after a suspend: runs once on resume
@@ -169,6 +149,13 @@ class TriggerService(QObject):
     def _refresh_minutes(self) -> int:
         settings = self._settings() if self._settings else None
         return int(getattr(settings, "calendar_refresh_minutes", 15))
+
+    def _read_in_thread(self, generation: int, refresh: bool) -> None:
+        """A calendar job (on the main thread): the reading itself on a short-lived thread."""
+        import threading
+
+        threading.Thread(target=self._read_calendars, args=(generation, refresh), name="calendar-read",
+                         daemon=True).start()
 
     def _read_calendars(self, generation: int, refresh: bool) -> None:
         """Worker thread: have a child process fetch (network calendars, on refresh), read and
@@ -219,12 +206,23 @@ class TriggerService(QObject):
             self._idle_source = self._make_idle()
         return self._idle_source
 
-    def _poll_idle(self) -> None:  # worker thread: reads the source, emits, touches nothing else
+    def _poll_idle(self) -> None:
+        """Read the idle source on a short-lived thread: a D-Bus source may take up to its
+        timeout (1 s) to answer, which the tray must not wait for. At most one at a time."""
+        if self._idle_reading:
+            return
+        import threading
+
+        self._idle_reading = True
+        threading.Thread(target=self._read_idle, name="idle-poll", daemon=True).start()
+
+    def _read_idle(self) -> None:  # poll thread: reads the source, emits, touches nothing else
         try:
             value = self._idle_source.idle_seconds() if self._idle_source is not None else None
         except Exception:  # noqa: BLE001 - e.g. IdleUnavailable: this reading is lost, not the app
             value = None
-        self._idle_read.emit(value)
+        self._idle_reading = False
+        self._idle_read.emit(value)  # queued to the main thread
 
     def _watch_files(self, paths: set[str]) -> None:
         """Re-read a calendar when it changes (an editor's save may replace the file: the

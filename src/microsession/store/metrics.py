@@ -22,6 +22,7 @@ _LOCAL_S = "(CAST(strftime('%s', s.started_utc) AS INTEGER) + s.started_offset)"
 _MARGIN = timedelta(days=1)
 # Rows whose time cannot be read (a hand-edited or damaged file) are left out, not fatal.
 _SANE = "strftime('%s', s.started_utc) IS NOT NULL AND s.started_offset BETWEEN -86400 AND 86400"  # more than any UTC offset (-12 h .. +14 h)
+LOCAL_S, SANE = _LOCAL_S, _SANE  # for store.summary's bulk reader: the same rules
 
 _ROWS_SQL = (
     "SELECT s.kind, s.planned_s, " + _LOCAL_S + " AS local_s, coalesce(s.focused_s, 0.0), s.outcome,"
@@ -29,9 +30,10 @@ _ROWS_SQL = (
     "   OR EXISTS (SELECT 1 FROM interruptions i WHERE i.session_id = s.id)) END AS interrupted,"
     " coalesce(t.task_type, s.batch_type) AS task_type"
     " FROM sessions s"
-    # a break's log is never read: no lookup for it (half the rows)
-    " LEFT JOIN session_logs l ON s.kind != 'break' AND l.id = ("
-    "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1)"
+    # a break's log is never read: no lookup for it (half the rows; in the ON clause alone
+    # SQLite still ran the subquery for them: 17.2 -> 14.9 ms for a review's 12 weeks)
+    " LEFT JOIN session_logs l ON l.id = (SELECT CASE WHEN s.kind = 'break' THEN NULL ELSE ("
+    "   SELECT id FROM session_logs WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1) END)"
     " LEFT JOIN tasks t ON t.id = s.task_id"
     " WHERE s.ended_utc IS NOT NULL AND " + _SANE
 )

@@ -105,29 +105,34 @@ class EnergyHeat(_Chart):
         first, last = min(min(used), 8), max(max(used), 18)
         return range(first, last + 1)
 
-    def color_for(self, mean: float) -> QColor:
+    def color_for(self, mean: float, ends: tuple[QColor, QColor] | None = None) -> QColor:
         """Low energy: the paused amber; high: the break green; in between mixed."""
-        dark = is_dark(self.palette())
-        low, high = QColor(colors("paused", dark).arc), QColor(colors("break", dark).arc)
+        low, high = ends or self.color_ends()
         t = min(1.0, max(0.0, (mean - 1) / 4))
         return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * t,
                                low.greenF() + (high.greenF() - low.greenF()) * t,
                                low.blueF() + (high.blueF() - low.blueF()) * t)
+
+    def color_ends(self) -> tuple[QColor, QColor]:
+        dark = is_dark(self.palette())
+        return QColor(colors("paused", dark).arc), QColor(colors("break", dark).arc)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         c = self.scheme()
         p = QPainter(self)
         p.setFont(self.small_font())
         hours = self.hours()
+        ends = self.color_ends()
         left, top, row_h = 34.0, 2.0, 14.0
         col_w = (self.width() - left) / len(hours)
+        muted, empty = c.q("muted"), c.q("track", 120)
         for wd in range(7):
-            p.setPen(c.q("muted"))
+            p.setPen(muted)
             p.drawText(QRectF(0, top + wd * row_h, left - 4, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, WEEKDAYS[wd])
             for j, h in enumerate(hours):
                 cell = QRectF(left + j * col_w + 1, top + wd * row_h + 1, col_w - 2, row_h - 2)
                 mean_n = self.cells.get((wd, h))
-                p.fillRect(cell, self.color_for(mean_n[0]) if mean_n else c.q("track", 120))
+                p.fillRect(cell, self.color_for(mean_n[0], ends) if mean_n else empty)
         p.setPen(c.q("muted"))
         for j, h in enumerate(hours):
             if h % 3 == 0:
