@@ -106,6 +106,10 @@ def test_kill9_in_stacks_batches_and_interruptions(desktop: Desktop, tmp_path: P
                     app.wait("stack_ended", timeout=60)
                 else:
                     app.wait("session_ended", id=resumed[0]["id"], timeout=60)
+                    # its popup waits for an answer: skip it, so the menu is the idle one again
+                    app.wait("popup_shown", id=resumed[0]["id"], timeout=30)
+                    app.answer_popup("Escape")
+                    app.desktop.wait_for(lambda: not app.desktop.window_ids("Session log"), what="the popup gone")
             what = fault_rng.choice(("stack", "stack", "batch"))
             stats[what] += 1
             if what == "stack":
