@@ -23,6 +23,8 @@ def run(data_dir_arg: str | None = None) -> int:
     from PySide6.QtGui import QIcon, QPixmapCache
     from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+    memory.skip_source_scans()  # before any module of ours that Qt is not needed for
+
     from microsession.resources import ICON_SIZES, icon_png
     from microsession.control.instance import HandedOver, claim_instance
     from microsession.ui.signals import quit_on_signals

@@ -5,7 +5,6 @@ Called by app.run() once the tray icon is on screen (start-up work that can wait
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from pathlib import Path
@@ -71,6 +70,8 @@ def recover_runs(conn: sqlite3.Connection | None, engine: Engine, journal: Journ
         return None
     info, taken = engine.current, None
     for run_id, text in stack_runs.open_runs(conn):
+        import json
+
         from microsession.core import stacks  # only when a run was left open (start-up memory)
         from microsession.core.stacks import StackRun
 

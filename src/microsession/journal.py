@@ -12,7 +12,6 @@ next start lands them (`take_spilled()`) before it looks for open sessions.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -76,6 +75,8 @@ class Journal:
                 lines = path.read_text(encoding="utf-8").splitlines()
             except (OSError, UnicodeDecodeError):
                 continue
+            import json  # only when a spill file is there (idle memory)
+
             for line in lines:
                 if line in seen:
                     continue
@@ -133,6 +134,8 @@ class Journal:
         """The waiting writes' records in the first spill file that takes them (whole, or not at all)."""
         if not self._spill:
             return
+        import json  # only on a full disk
+
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for _, r in self._pending if r is not None)
         if self._spilled and text == self._spill_text:
             return  # the 30-s retries write nothing while nothing changed

@@ -7,7 +7,6 @@ read it to find the tray icon's geometry and the moments that matter.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -21,6 +20,8 @@ def enabled() -> bool:
 def trace(event: str, **fields: object) -> None:
     if _PATH is None:
         return
+    import json  # only when tracing
+
     record = {"t": time.time(), "mono": time.monotonic(), "event": event, **fields}
     try:
         with open(_PATH, "a", encoding="utf-8") as f:

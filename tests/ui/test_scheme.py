@@ -70,3 +70,28 @@ def test_gnome_top_bar_is_dark_in_both_styles(qapp, monkeypatch, desktop, gnome)
     monkeypatch.setenv("XDG_CURRENT_DESKTOP", desktop)
     app = App()
     assert gnome_shell() is gnome and Scheme(app).panel_dark() is gnome
+
+
+def test_the_scheme_is_not_read_before_a_window_or_the_menu_needs_it(qapp):
+    """Reading it builds PySide6's whole `Qt` enum namespace (~1.3 MB): the idle app does not."""
+    app = App()
+    app.hints.scheme = Qt.ColorScheme.Dark
+    asked = []
+    colour_scheme = app.hints.colorScheme
+    app.hints.colorScheme = lambda: asked.append(1) or colour_scheme()
+    before = app.pal
+    scheme = Scheme(app)
+    assert asked == [] and app.pal is before  # built: nothing read, nothing changed
+    scheme.follow()
+    assert asked and is_dark(app.pal)
+    scheme.follow()  # once is enough: from then on the changes come by the signal
+    assert len(asked) == 1
+    app.hints.flip(Qt.ColorScheme.Light)
+    assert app.pal == before
+
+
+def test_a_scheme_change_before_the_first_window_is_followed_too(qapp):
+    app = App()
+    scheme = Scheme(app)
+    app.hints.flip(Qt.ColorScheme.Dark)
+    assert is_dark(app.pal)

@@ -51,3 +51,63 @@ def test_idle_app_loads_only_what_it_needs(tmp_path):
     assert "microsession.ui.shell" in loaded  # it did build
     early = sorted(m for m in loaded if m in NOT_AT_START or m.split(".")[0] in NOT_AT_START)
     assert early == [], f"loaded at start-up: {early}"
+
+
+IDLE_ENUMS = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+QSystemTrayIcon.isSystemTrayAvailable = staticmethod(lambda: True)  # offscreen: an icon all the same
+exec_ = QApplication.exec
+
+def exec_then_look(app):
+    def look():
+        import PySide6.QtCore as core
+        print(json.dumps({"Qt": "Qt" in vars(core), "QEvent": "QEvent" in vars(core),
+                          "shell": "microsession.ui.shell" in sys.modules}))
+        app.quit()
+    QTimer.singleShot(4000, look)  # past the delayed start-up checks
+    return exec_()
+
+QApplication.exec = exec_then_look
+from microsession.app import run
+sys.exit(run(sys.argv[1]))
+"""
+
+
+def test_the_idle_app_builds_no_qt_enum_namespace(tmp_path):
+    """PySide6 builds all 93 enums of `Qt` (~1.3 MB) on the first use of any, and QEvent's
+    ~180 types on the first event that reaches Python: the idle tray icon needs neither."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/none"}
+    env.pop("MICROSESSION_TRACE", None)
+    out = subprocess.run([sys.executable, "-c", IDLE_ENUMS, str(tmp_path / "data")], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"Qt": False, "QEvent": False, "shell": True}
+
+
+SOURCE_SCAN = """
+import linecache, sys
+import PySide6.QtCore
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "skip":
+    from microsession import memory
+    memory.skip_source_scans()
+import planted_module
+print(any(name.endswith("planted_module.py") for name in linecache.cache))
+"""
+
+
+def test_pyside_reads_no_source_of_modules_imported_after_it(tmp_path):
+    """Left alone, PySide6 reads every later module's source into linecache (its __feature__
+    check): ~2 MB for ours, which left the heap in holes. The control run shows it does."""
+    (tmp_path / "planted_module.py").write_text("VALUE = 1\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    read = {}
+    for mode in ("skip", "leave"):
+        out = subprocess.run([sys.executable, "-c", SOURCE_SCAN, str(tmp_path), mode], env=env,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        read[mode] = out.stdout.strip()
+    assert read == {"skip": "False", "leave": "True"}

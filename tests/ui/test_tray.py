@@ -16,7 +16,7 @@ def setup(qapp):
     clock = FakeClock()
     controller = Controller(Engine(clock), Journal(None), clock, Settings())
     clicks = []
-    tray = Tray(controller, QMenu(), lambda: clicks.append(1), dark=True)
+    tray = Tray(controller, QMenu(), lambda: clicks.append(1), panel_dark=lambda: True)
     return controller, clock, tray
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Sequence
 
@@ -61,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         wanted = next((a for a in argv if a in COMMANDS), None)
-        args = build_parser(wanted).parse_args(argv)
+        # No arguments (the launcher, login): the app, with no parser built (its help texts
+        # load gettext's locale machinery: idle memory the app would keep).
+        args = build_parser(wanted).parse_args(argv) if argv else argparse.Namespace(command=None, data_dir=None)
         from microsession.paths import DataDirError, check_data_dir
 
         try:
@@ -111,6 +112,8 @@ def cmd_log(args: argparse.Namespace) -> int:
         except (db.DatabaseError, db.sqlite3.Error) as exc:
             raise CliError(f"cannot read {path}: {exc}") from None
     if args.json:
+        import json
+
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not rows:
         print("No sessions yet.")

@@ -7,7 +7,6 @@ state is changed, so a crash or kill -9 in the middle of a session is undone at 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,11 +43,15 @@ class Record:
     before: str
 
     def to_json(self) -> str:
+        import json  # the idle app reads RECORD_NAME only (memory)
+
         return json.dumps({"backend": self.backend, "before": self.before}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "Record":
         """The record, or ValueError if the text is not one."""
+        import json
+
         try:
             data = json.loads(text)
         except (ValueError, RecursionError):

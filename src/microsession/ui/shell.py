@@ -47,7 +47,6 @@ class Shell(QObject, Voice, ShellWindows):
         super().__init__()
         self.app, self.c, self.conn = app, controller, conn
         self.scheme = Scheme(app, self)
-        self.dark = self.scheme.panel_dark()  # the tray icon's surface
         self.scheme.changed.connect(self.on_scheme_changed)
         self._ring: RingWindow | None = None  # the widgets are built when first needed:
         self._popup: EndPopup | None = None  # start-up shows only the tray icon
@@ -75,7 +74,7 @@ class Shell(QObject, Voice, ShellWindows):
         self.menu.aboutToShow.connect(self._update_log_action)
         self.menu.aboutToHide.connect(lambda: memory.release(trim_heap=False))
         self.has_tray = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
-        self.tray = Tray(controller, self.menu, self.on_tray_click, self.dark, tray_icon) if self.has_tray else None
+        self.tray = Tray(controller, self.menu, self.on_tray_click, self.scheme.panel_dark, tray_icon) if self.has_tray else None
         self._notices = None
         self._tray_watch = None
         self._chime = None
@@ -102,6 +101,7 @@ class Shell(QObject, Voice, ShellWindows):
         if self._ring is None:
             from microsession.ui.session.ring import RingWindow
 
+            self.scheme.follow()
             ring = self._ring = RingWindow()
             s, c = self.c.settings, self.c
             ring.set_always_on_top(s.ring_on_top)
@@ -126,6 +126,7 @@ class Shell(QObject, Voice, ShellWindows):
         if self._starts is None:
             from microsession.ui.session.starts import Starts
 
+            self.scheme.follow()
             self._starts = Starts(self.c, self.conn, self.show_ring, lambda: self._ring)
         return self._starts
 
@@ -137,6 +138,7 @@ class Shell(QObject, Voice, ShellWindows):
         if self._popup is None:
             from microsession.ui.session.end_popup import EndPopup
 
+            self.scheme.follow()
             self._popup = EndPopup()
             if self.on_wayland:
                 self.ring.host_form(self._popup)
@@ -164,7 +166,7 @@ class Shell(QObject, Voice, ShellWindows):
     def adopt_tray(self, icon: QSystemTrayIcon | None = None) -> None:
         """A tray came up after the app: the icon moves into it, the ring is the ring again."""
         if self.tray is None:  # (the ring exists: it was the app's window)
-            self.has_tray, self.tray = True, Tray(self.c, self.menu, self.on_tray_click, self.dark, icon)
+            self.has_tray, self.tray = True, Tray(self.c, self.menu, self.on_tray_click, self.scheme.panel_dark, icon)
             self.tray.show()
             self.ring.set_hint("")
             self.ring.set_main_window_mode(False)
@@ -256,14 +258,14 @@ class Shell(QObject, Voice, ShellWindows):
         if settings.calendar_refresh_minutes != refresh_before:
             self.triggers.start()  # the calendar refresh job at its new pace
         if self.tray is not None:
-            self.tray.set_look(self.dark, settings.tray_symbolic)
+            self.tray.set_look(symbolic=settings.tray_symbolic)
 
     def on_scheme_changed(self) -> None:
         """The desktop went dark or light: the windows follow (their palette), the icon its panel."""
-        self.dark = self.scheme.panel_dark()
-        trace("color_scheme", dark=self.scheme.dark(), panel_dark=self.dark)
+        panel_dark = self.scheme.panel_dark()
+        trace("color_scheme", dark=self.scheme.dark(), panel_dark=panel_dark)
         if self.tray is not None:
-            self.tray.set_look(self.dark, self.c.settings.tray_symbolic)
+            self.tray.set_look(panel_dark, self.c.settings.tray_symbolic)
 
     def on_ring_stop(self) -> None:
         if self.c.engine.state is State.BREAK:
@@ -354,6 +356,7 @@ class Shell(QObject, Voice, ShellWindows):
         self._shell_actions.log_session = self.popup.focus_now if self.popup_visible() else None
 
     def _update_log_action(self) -> None:
+        self.scheme.follow()  # the menu and its submenus in the scheme's palette
         self._note_log_waiting()
         menus.fill(self.menu, self.c, self._shell_actions)
         trace("menu_shown")

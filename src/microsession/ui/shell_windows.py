@@ -42,6 +42,7 @@ class ShellWindows:
         if window is None:
             from microsession.ui.windows import opener as windows
 
+            self.scheme.follow()
             window = self._windows[name] = windows.build(name, self)
         window.show()
         window.raise_()
@@ -56,6 +57,7 @@ class ShellWindows:
         if dialog is None:
             from microsession.ui.session.custom_length import CustomLength
 
+            self.scheme.follow()
             dialog = self._windows["custom"] = CustomLength()
             dialog.chosen.connect(self.start_sprint)
         dialog.ask(self.c.last_minutes)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from microsession.core.clock import Clock
 from microsession.core.events import NO_TAGS, Ended, Event, Kind, Outcome, Started, Tags
@@ -77,8 +77,8 @@ class Controller(QObject):
         self._headed_up = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.wake)
+        self._precise = False  # set on the first session: the idle app builds no Qt enum (ui/scheme.py)
 
     # --- commands (called by the tray, the ring, the popup, notifications) ---------
     def start(self, minutes: float, kind: Kind | None = None, task_id: str | None = None,
@@ -258,6 +258,11 @@ class Controller(QObject):
         if self.ring_visible:  # the ring's digits: at most once a second
             wait_real = min(wait_real, max(1.0, (left - math.floor(left - 1e-9)) / self.scale))
         wait_real = min(wait_real, MAX_WAIT_S)
+        if not self._precise:
+            from PySide6.QtCore import Qt
+
+            self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+            self._precise = True
         self._timer.start(max(0, math.ceil(wait_real * 1000)))
 
     def _apply(self, command, action: Action | None = None) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QSocketNotifier, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from microsession.core import habits
 from microsession.core.clock import Clock
@@ -59,6 +59,8 @@ class DailyBackup(QObject):
             except OSError as exc:
                 self.failed.emit(f"Today's backup could not be made: {exc.strerror or exc}")
             return
+        from PySide6.QtCore import QProcess
+
         process = QProcess(self)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         process.finished.connect(lambda code, status: self._finished(
@@ -136,7 +138,8 @@ class Reminders(QObject):
         self._remind_review, self._backup = remind_review, backup
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.VeryCoarseTimer)  # minutes matter, not milliseconds
+        # Minutes matter, not milliseconds: Qt makes a (default) coarse timer of 20 s or more a
+        # very coarse one (whole seconds) by itself; naming the type would build the Qt enums.
         self._timer.timeout.connect(self.check)
 
     def check(self) -> None:

@@ -118,35 +118,29 @@ class TrayEmbedWatcher(QObject):
             self._window.removeEventFilter(self)
 
 
-def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500) -> None:
+def when_shown(tray: QSystemTrayIcon, callback, fallback_ms: int = 500, poll_ms: int = 5) -> None:
     """Call `callback` once, as soon as the tray host has shown the icon (its window is
     exposed), or after `fallback_ms` if that does not happen (no tray host, another kind of
-    tray). Start-up work that can wait is done then, so the icon appears first."""
-    from PySide6.QtCore import QEvent
+    tray). Start-up work that can wait is done then, so the icon appears first.
 
+    Exposure is polled every `poll_ms` rather than seen in an event filter: an event reaching
+    Python builds QEvent's enum of ~180 types (~0.2 MB that the idle app would keep)."""
     window = xembed_window()
-    done = False
+    if window is None or window.isExposed():
+        QTimer.singleShot(0, callback)
+        return
+    deadline = time.monotonic() + fallback_ms / 1000
+    poll = QTimer(tray)
+    poll.setInterval(poll_ms)
 
-    def fire() -> None:
-        nonlocal done
-        if not done:
-            done = True
-            if window is not None:
-                window.removeEventFilter(watcher)
-            callback()
+    def check() -> None:
+        if window.isExposed() or time.monotonic() >= deadline:
+            poll.stop()
+            poll.deleteLater()
+            QTimer.singleShot(0, callback)  # after Qt has painted the icon
 
-    class _Watcher(QObject):
-        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-            if event.type() == QEvent.Type.Expose and window.isExposed():
-                QTimer.singleShot(0, fire)  # after Qt has painted the icon
-            return False
-
-    watcher = _Watcher(tray)
-    if window is not None and not window.isExposed():
-        window.installEventFilter(watcher)
-        QTimer.singleShot(fallback_ms, fire)
-    else:
-        QTimer.singleShot(0, fire)
+    poll.timeout.connect(check)
+    poll.start()
 
 
 def trace_when_embedded(icon: QSystemTrayIcon) -> None:

@@ -16,9 +16,13 @@ from microsession.ui.session.controller import Controller
 
 class Tray(QObject):
     def __init__(self, controller: Controller, menu: QMenu, on_click: Callable[[], None],
-                 dark: bool, icon: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
+                 panel_dark: Callable[[], bool], icon: QSystemTrayIcon | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.controller, self._on_click, self._dark = controller, on_click, dark
+        self.controller, self._on_click = controller, on_click
+        # The panel's scheme is asked when a picture is first drawn: the idle icon is the
+        # app's own, the same on any panel (and asking costs the idle app ~1.3 MB: ui/scheme.py).
+        self._panel_dark, self._dark = panel_dark, None
         self._symbolic = controller.settings.tray_symbolic
         self.icon = icon or QSystemTrayIcon(self)
         self.icon.setContextMenu(menu)
@@ -36,11 +40,18 @@ class Tray(QObject):
             self.icon.show()
             trace_when_embedded(self.icon)
 
-    def set_look(self, dark: bool, symbolic: bool) -> None:
-        """The panel's scheme changed (dark / light), or the symbolic setting did."""
+    def set_look(self, dark: bool | None = None, symbolic: bool | None = None) -> None:
+        """The panel's scheme changed (dark / light), or the symbolic setting did (None: as it is)."""
+        dark = self._dark if dark is None else dark
+        symbolic = self._symbolic if symbolic is None else symbolic
         if (dark, symbolic) != (self._dark, self._symbolic):
             self._dark, self._symbolic, self._key = dark, symbolic, None
             self.refresh()
+
+    def _is_dark(self) -> bool:
+        if self._dark is None:
+            self._dark = self._panel_dark()
+        return self._dark
 
     def refresh(self) -> None:
         """Redraw the icon only when its picture changes; the tooltip only when its text does."""
@@ -51,7 +62,9 @@ class Tray(QObject):
         if key != self._key:
             self._key = key
             self.redraws += 1
-            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._dark, symbolic=self._symbolic))
+            inked = fraction is not None or self._symbolic  # else the app's own picture
+            self.icon.setIcon(icons.tray_icon(fraction, snap.phase, dark=self._is_dark() if inked else True,
+                                              symbolic=self._symbolic))
         tip = "Micro-Session — " + (f"{snap.title} · {minutes_text(snap.remaining_s)} left" if running else snap.title)
         if not running and self.note:
             tip += f" · {self.note}"

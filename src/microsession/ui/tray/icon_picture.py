@@ -3,7 +3,8 @@
 Cheap by design: the plain icon is the PNGs rendered from resources/microsession.svg (no
 SVG renderer in memory), the progress picture is a few QPainter strokes, and `icon_key`
 lets the caller redraw only when the quantised picture changes (`tray_icon` also caches
-the last few icons).
+the last few icons). `Qt` is imported where a picture is drawn, not at import: the idle app
+shows the plain icon and builds no Qt enum (see ui/scheme.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from __future__ import annotations
 import math
 from functools import cache, lru_cache
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QIcon
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from microsession.resources import ICON_SIZES, icon_png
 
@@ -46,6 +52,8 @@ def icon_key(fraction_left: float | None, phase: str, steps: int = 60) -> tuple:
 
 def arc_geometry(size: int) -> tuple[QRectF, float]:
     """The rectangle of the progress arc's centre line and the pen width, for `size` px."""
+    from PySide6.QtCore import QRectF
+
     pen = max(2.0, size * 0.13)
     margin = pen / 2 + size * 0.03
     return QRectF(margin, margin, size - 2 * margin, size - 2 * margin), pen
@@ -57,6 +65,9 @@ def tray_pixmap(
     """The icon at `size` px; with a clockwise arc from 12 o'clock when fraction_left is set.
     `symbolic`: one ink (light on a dark panel, dark on a light one), no phase colours; the
     idle picture is then a thin full ring and the dot."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -84,6 +95,9 @@ def tray_pixmap(
 def _draw_progress(
     painter: QPainter, size: int, fraction: float, arc: QColor, track: QColor
 ) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPen
+
     rect, width = arc_geometry(size)
     pen = QPen(track, width)
     painter.setPen(pen)
@@ -102,6 +116,8 @@ def _draw_progress(
 
 def _draw_mark(painter: QPainter, size: int, color: QColor) -> None:
     """The SVG's centre dot, in `color`, centred inside the arc."""
+    from PySide6.QtCore import QRectF, Qt
+
     diameter = size * MARK_DIAMETER
     offset = (size - diameter) / 2
     painter.setPen(Qt.PenStyle.NoPen)
