@@ -2,6 +2,9 @@
 
 Each widget takes plain numbers through `set_data` and paints them; colours come from
 ui.palette for the widget's own palette, so they read in dark and light surroundings.
+A chart draws once into a picture kept while its numbers, size, palette and font stay: the
+window's first showing paints it twice (on screen, then for grab or the PNG export), and
+every repaint after the first is a copy.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from microsession.ui.palette import PhaseColors, colors, is_dark
@@ -21,6 +24,31 @@ class _Chart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._picture: QPixmap | None = None
+        self._picture_key: tuple | None = None
+
+    def changed(self) -> None:
+        """New numbers: drawn afresh at the next paint."""
+        self._picture = None
+        self.update()
+
+    def draw(self, p: QPainter) -> None:
+        raise NotImplementedError
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr, self.palette().cacheKey(), self.font().key())
+        if self._picture is None or self._picture_key != key:
+            picture = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            picture.setDevicePixelRatio(dpr)
+            picture.fill(Qt.GlobalColor.transparent)
+            p = QPainter(picture)
+            self.draw(p)
+            p.end()
+            self._picture, self._picture_key = picture, key
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._picture)
+        p.end()
 
     def scheme(self, phase: str = "focus") -> PhaseColors:
         return colors(phase, is_dark(self.palette()))
@@ -45,7 +73,7 @@ class SessionBars(_Chart):
 
     def set_data(self, values: Sequence[int], before: Sequence[float]) -> None:
         self.values, self.before = list(values), list(before)
-        self.update()
+        self.changed()
 
     def bar_rects(self) -> list[QRectF]:
         """This week's bars in widget coordinates (empty days: zero height at the base line)."""
@@ -58,9 +86,8 @@ class SessionBars(_Chart):
             out.append(QRectF(i * slot + slot * 0.28, bottom - h, slot * 0.44, h))
         return out
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setFont(self.small_font())
         top, bottom = 18.0, self.height() - 20.0
@@ -81,7 +108,6 @@ class SessionBars(_Chart):
             p.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(v))
             p.setPen(c.q("muted"))
             p.drawText(QRectF(i * slot, bottom + 3, slot, 16), Qt.AlignmentFlag.AlignCenter, WEEKDAYS[i])
-        p.end()
 
 
 class EnergyHeat(_Chart):
@@ -98,7 +124,7 @@ class EnergyHeat(_Chart):
     def set_data(self, cells: Mapping[tuple[int, int], tuple[float, int]]) -> None:
         """{(weekday, hour): (mean energy 1-5, rated sessions)}."""
         self.cells = dict(cells)
-        self.update()
+        self.changed()
 
     def hours(self) -> range:
         used = [h for _, h in self.cells] or [9, 17]
@@ -107,19 +133,16 @@ class EnergyHeat(_Chart):
 
     def color_for(self, mean: float, ends: tuple[QColor, QColor] | None = None) -> QColor:
         """Low energy: the paused amber; high: the break green; in between mixed."""
-        low, high = ends or self.color_ends()
+        low, high = ((c.redF(), c.greenF(), c.blueF()) for c in (ends or self.color_ends()))
         t = min(1.0, max(0.0, (mean - 1) / 4))
-        return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * t,
-                               low.greenF() + (high.greenF() - low.greenF()) * t,
-                               low.blueF() + (high.blueF() - low.blueF()) * t)
+        return QColor.fromRgbF(*(a + (b - a) * t for a, b in zip(low, high)))
 
     def color_ends(self) -> tuple[QColor, QColor]:
         dark = is_dark(self.palette())
         return QColor(colors("paused", dark).arc), QColor(colors("break", dark).arc)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setFont(self.small_font())
         hours = self.hours()
         ends = self.color_ends()
@@ -137,7 +160,6 @@ class EnergyHeat(_Chart):
         for j, h in enumerate(hours):
             if h % 3 == 0:
                 p.drawText(QRectF(left + j * col_w - 10, top + 7 * row_h + 2, col_w + 20, 16), Qt.AlignmentFlag.AlignCenter, str(h))
-        p.end()
 
 
 class LengthBars(_Chart):
@@ -156,11 +178,10 @@ class LengthBars(_Chart):
         """[(label, mean energy or None, rated sessions)]; `best`: the label to mark."""
         self.rows, self.best = list(rows), best
         self.setMinimumHeight(len(self.rows) * 18 + 4)
-        self.update()
+        self.changed()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setFont(self.small_font())
         label_w, count_w = 74.0, 58.0
         span = self.width() - label_w - count_w
@@ -175,4 +196,3 @@ class LengthBars(_Chart):
             text = "–" if mean is None else f"{mean:.1f} ({n})"
             p.setPen(c.q("muted"))
             p.drawText(QRectF(label_w + span + 6, y, count_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
-        p.end()
