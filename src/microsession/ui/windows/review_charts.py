@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from microsession.ui.palette import PhaseColors, colors, is_dark
 
@@ -23,9 +23,15 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class _Chart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._picture: QPixmap | None = None
         self._picture_key: tuple | None = None
+
+    def fix_height(self, least: int) -> None:
+        """As tall as sizeHint says, down to `least` when the window is short; as wide as the
+        layout gives (QWidget's own size policy: importing QSizePolicy would make three enum
+        types at the window's first opening, 0.8 ms)."""
+        self.setMinimumHeight(least)
+        self.setMaximumHeight(max(least, self.sizeHint().height()))
 
     def changed(self) -> None:
         """New numbers: drawn afresh at the next paint."""
@@ -66,7 +72,7 @@ class SessionBars(_Chart):
         super().__init__(parent)
         self.values: list[int] = [0] * 7
         self.before: list[float] = [0.0] * 7
-        self.setMinimumHeight(150)
+        self.fix_height(150)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(420, 160)
@@ -116,7 +122,7 @@ class EnergyHeat(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cells: dict[tuple[int, int], tuple[float, int]] = {}
-        self.setMinimumHeight(7 * 14 + 22)
+        self.fix_height(7 * 14 + 22)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 7 * 14 + 24)
@@ -169,7 +175,7 @@ class LengthBars(_Chart):
         super().__init__(parent)
         self.rows: list[tuple[str, float | None, int]] = []
         self.best: str | None = None
-        self.setMinimumHeight(5 * 18 + 4)
+        self.fix_height(5 * 18 + 4)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(260, 5 * 18 + 6)
@@ -177,7 +183,7 @@ class LengthBars(_Chart):
     def set_data(self, rows: Sequence[tuple[str, float | None, int]], best: str | None) -> None:
         """[(label, mean energy or None, rated sessions)]; `best`: the label to mark."""
         self.rows, self.best = list(rows), best
-        self.setMinimumHeight(len(self.rows) * 18 + 4)
+        self.fix_height(len(self.rows) * 18 + 4)
         self.changed()
 
     def draw(self, p: QPainter) -> None:
