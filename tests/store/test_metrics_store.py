@@ -131,7 +131,8 @@ def test_unreadable_rows_are_left_out(conn):
     before = store.all_sessions(conn)
     conn.execute("INSERT INTO sessions (id, kind, planned_s, started_utc, started_offset, ended_utc, focused_s,"
                  " outcome) VALUES ('bad1', 'micro', 900, 'garbage', 0, 'x', 900, 'completed'),"
-                 " ('bad2', 'micro', 900, '2026-03-24T10:00:00.000+00:00', 99999999, 'x', 900, 'completed')")
+                 " ('bad2', 'micro', 900, '2026-03-24T10:00:00.000+00:00', 99999999, 'x', 900, 'completed'),"
+                 " ('bad3', 'micro', 900, '2026-03-24T99:99', 0, 'x', 900, 'completed')")  # in the week's range as text
     conn.execute("INSERT INTO tasks (id, title, task_type, minutes, done, created_utc, finished_utc)"
                  " VALUES ('badt', 't', 'admin', 15, 1, 'x', 'not a time')")
     assert store.all_sessions(conn) == before and store.first_session_day(conn) == date(2026, 3, 22)
