@@ -5,7 +5,8 @@
 history, past its delayed start-up checks), which then times ``shell.open_window("review")``
 up to its first complete paint (``grab()``): the import of the window's code, its queries
 and layout, the paint. The floor, in the same process just before: an empty top-level
-QWidget of the review's size, shown and painted the same way. Medians of the runs.
+QWidget of the review's size, shown and painted the same way. Medians of the runs. The
+programs keep their compiled bytecode, as benchmarks/cli_figures.py's run has them.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def measure(db_file: Path, runs: int = 5, env: dict[str, str] | None = None) -> 
         data = Path(tmp) / "data"
         data.mkdir()
         shutil.copy(db_file, data / "microsession.sqlite3")
-        env = {**os.environ, **(env or {}), "QT_QPA_PLATFORM": "offscreen",
-               "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp}/no-bus"}
+        # compiled bytecode kept (in the folder) unless the caller says otherwise, as in a pip
+        # install and in cli_figures' run: a shell's PYTHONDONTWRITEBYTECODE=1 would add the
+        # compiling of the window's modules (~7 ms) to every run
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": f"{tmp}/pycache", **(env or {}),
+               "QT_QPA_PLATFORM": "offscreen", "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp}/no-bus"}
         for _ in range(runs + 1):  # the first run upgrades the copy and warms the caches
             out = subprocess.run([sys.executable, "-c", CHILD, str(data)], env=env, capture_output=True,
                                  text=True, timeout=180)

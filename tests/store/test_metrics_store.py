@@ -131,7 +131,8 @@ def test_unreadable_rows_are_left_out(conn):
     before = store.all_sessions(conn)
     conn.execute("INSERT INTO sessions (id, kind, planned_s, started_utc, started_offset, ended_utc, focused_s,"
                  " outcome) VALUES ('bad1', 'micro', 900, 'garbage', 0, 'x', 900, 'completed'),"
-                 " ('bad2', 'micro', 900, '2026-03-24T10:00:00.000+00:00', 99999999, 'x', 900, 'completed')")
+                 " ('bad2', 'micro', 900, '2026-03-24T10:00:00.000+00:00', 99999999, 'x', 900, 'completed'),"
+                 " ('bad3', 'micro', 900, '2026-03-24T99:99', 0, 'x', 900, 'completed')")  # in the week's range as text
     conn.execute("INSERT INTO tasks (id, title, task_type, minutes, done, created_utc, finished_utc)"
                  " VALUES ('badt', 't', 'admin', 15, 1, 'x', 'not a time')")
     assert store.all_sessions(conn) == before and store.first_session_day(conn) == date(2026, 3, 22)
@@ -189,3 +190,40 @@ def test_today_count_is_an_index_range_scan(conn):
     for _ in range(100):
         store.today_count(conn, H.NOW, H.CEST)
     assert (time.perf_counter() - t0) / 100 < 0.05  # generous: about 0.05 ms here
+
+
+def test_the_review_reads_fewer_rows_and_says_what_every_row_says(tmp_path):
+    """review_rows leaves out what build_review ignores (breaks before the weeks it compares,
+    breaks not taken, aborted sessions) and packs the latest log: every week's review is the
+    one built from all of sessions_between's rows."""
+    from microsession.core import review_model
+
+    spec = importlib.util.spec_from_file_location("history_review", Path(__file__).resolve().parents[2] / "benchmarks" / "history.py")
+    history = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(history)
+    last = date(2026, 3, 26)
+    history.generate(tmp_path / "h.sqlite3", years=0.3, per_day=6, last_day=last)
+    c = db.connect(tmp_path / "h.sqlite3")
+    ids = [r[0] for r in c.execute("SELECT id FROM sessions WHERE kind != 'break' ORDER BY started_utc")]
+    breaks = [r[0] for r in c.execute("SELECT id FROM sessions WHERE kind = 'break' ORDER BY started_utc")]
+    c.execute("BEGIN")
+    for i, sid in enumerate(ids[-300::7]):  # a newer log: unrated, or saying "interrupted"
+        c.execute("INSERT INTO session_logs (id, session_id, written_utc, energy, interrupted) VALUES (?, ?, ?, ?, ?)",
+                  (f"late{i}", sid, "2099-01-01T00:00:00.000+00:00", None if i % 2 else 4, i % 3 == 0))
+    c.executemany("UPDATE sessions SET outcome = 'stopped', focused_s = 30 WHERE id = ?", [(s,) for s in ids[-200::11]])
+    c.executemany("UPDATE sessions SET focused_s = 20 WHERE id = ?", [(s,) for s in breaks[-400::5]])  # not taken
+    c.execute("COMMIT")
+    first_day, labels = store.first_session_day(c), store.type_labels(c)
+    monday = m.week_start(last)
+    for back in range(0, 16, 3):
+        week = monday - timedelta(weeks=back)
+        first, end = review_model.energy_since(week), week + timedelta(days=7)
+        fewer = store.review_rows(c, first, end, review_model.detail_since(week))
+        every = store.sessions_between(c, first, end)
+        inside = [r for r in fewer if m.day_start_s(first) <= r.local_s < m.day_start_s(end)]
+        assert 0 < len(inside) <= len(every) and (back or len(inside) < len(every) * 0.8)  # (+ the margins)
+        tasks = store.tasks_finished_since(c, datetime(first.year, first.month, first.day, tzinfo=timezone.utc) - timedelta(days=1))
+        assert store.review_for_week(c, week, 3600) == review_model.build_review(week, every, tasks, 3600, first_day, labels)
+    rated = [r for r in fewer if r.energy is not None]
+    assert rated and {type(r.energy) for r in rated} == {int} and {r.interrupted for r in fewer} == {0, 1}
+    c.close()

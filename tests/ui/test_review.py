@@ -187,3 +187,20 @@ def test_the_legend_is_readable(qtbot, conn, palette):
     group = QPalette.ColorGroup.Active if legend.isEnabled() else QPalette.ColorGroup.Disabled
     ink = legend.palette().color(group, legend.foregroundRole())
     assert contrast(ink, window.palette().color(window.backgroundRole())) >= 4.5
+
+
+def test_a_chart_draws_afresh_when_its_numbers_palette_or_size_change(qtbot, conn):
+    """The charts paint from a kept picture: new numbers, another palette, another size each
+    draw it again (grab paints the widget, as the PNG export does)."""
+    window = open_window(qtbot, conn, dark_palette())
+    dark, light = QColor(colors("focus", True).arc), QColor(colors("focus", False).arc)
+    assert bar_tops(window.bars.grab().toImage(), dark)[2] is not None  # Wednesday's bar
+    window.bars.set_data([0, 0, 0, 0, 5, 0, 0], [0.0] * 7)
+    tops = bar_tops(window.bars.grab().toImage(), dark)
+    assert tops[4] is not None and [t for i, t in enumerate(tops) if i != 4] == [None] * 6, tops
+    window.setPalette(light_palette())
+    assert bar_tops(window.bars.grab().toImage(), light) == tops
+    narrow = window.bars.width()
+    window.resize(window.width() + 140, window.height())
+    qtbot.waitUntil(lambda: window.bars.width() > narrow)
+    assert bar_tops(window.bars.grab().toImage(), light) == tops  # the bar in its new slot

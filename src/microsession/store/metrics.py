@@ -156,10 +156,50 @@ def review(conn: sqlite3.Connection, now_utc: datetime, offset_s: int, weeks_bac
     return review_for_week(conn, week, offset_s)
 
 
+# The review's reader: what build_review reads, and no more (core.review_model.detail_since).
+# Over the energy window: the focus sessions that count (an aborted one counts nowhere) with
+# their latest log, packed in one lookup as energy * 2 + interrupted (energy is 1-5, so 0 says
+# "not rated"; NULL: no log). Only from `detail_from` on: breaks (those taken, the only ones
+# it counts), task types and the interruptions table. The local-day edges are left to
+# build_review, which cuts its rows itself, and an unreadable time (_SANE's strftime) shows as
+# a NULL local_s: one strftime a row instead of four, and none for a row left out.
+# (Ten years, this week: 2,400 rows instead of 3,400, and fewer lookups: 17 -> 10 ms.)
+_REVIEW_SQL = (
+    "SELECT s.kind, s.planned_s, " + _LOCAL_S + ", coalesce(s.focused_s, 0.0), s.outcome,"
+    " CASE WHEN s.kind = 'break' THEN NULL ELSE (SELECT coalesce(energy, 0) * 2 + interrupted FROM session_logs"
+    "   WHERE session_id = s.id ORDER BY written_utc DESC, id DESC LIMIT 1) END,"
+    " CASE WHEN s.kind = 'break' THEN 0 WHEN s.started_utc < :detail THEN NULL"
+    "   ELSE EXISTS (SELECT 1 FROM interruptions i WHERE i.session_id = s.id) END,"
+    " CASE WHEN s.started_utc < :detail THEN NULL WHEN s.task_id IS NULL THEN s.batch_type"
+    "   ELSE coalesce((SELECT task_type FROM tasks t WHERE t.id = s.task_id), s.batch_type) END"
+    " FROM sessions s"
+    " WHERE s.started_utc >= :lo AND s.started_utc < :hi AND s.ended_utc IS NOT NULL"
+    " AND CASE WHEN s.kind = 'break' THEN s.started_utc >= :detail AND coalesce(s.focused_s, 0.0) >= :aborted"
+    "   ELSE NOT (s.outcome = 'stopped' AND coalesce(s.focused_s, 0.0) < :aborted) END"
+    " AND s.started_offset BETWEEN -86400 AND 86400"  # SANE's second half; its first: local_s NULL
+    " ORDER BY s.started_utc"
+).replace(":aborted", str(m.ABORTED_S))
+
+
+def review_rows(conn: sqlite3.Connection, first: date, end: date, detail_from: date) -> list[SessionRow]:
+    """The rows build_review needs for local days first <= day < end (and a day's margin each
+    side), as sessions_between gives them: the focus sessions that count, and from
+    `detail_from` on the breaks taken. A row started before `detail_from` (with a day's
+    margin) has no task type and says not interrupted: the review reads neither there."""
+    lo_utc, hi_utc = _utc_bounds(first, end)
+    cur = conn.cursor()
+    cur.row_factory = None
+    return [SessionRow(kind, planned, local_s, focused, outcome, (log >> 1) or None if log else None,
+                       0 if hit is None else (log & 1 if log else 0) | hit, task_type)
+            for kind, planned, local_s, focused, outcome, log, hit, task_type in
+            cur.execute(_REVIEW_SQL, {"lo": lo_utc, "hi": hi_utc, "detail": _utc_bounds(detail_from, end)[0]})
+            if local_s is not None]
+
+
 def review_for_week(conn: sqlite3.Connection, week_start: date, offset_s: int) -> review_model.Review:
     first = review_model.energy_since(week_start)
     end = week_start + timedelta(days=7)
-    rows = sessions_between(conn, first, end)
-    since = datetime(first.year, first.month, first.day, tzinfo=timezone.utc) - _MARGIN
-    tasks = tasks_finished_since(conn, since)
+    detail = review_model.detail_since(week_start)  # tasks count in the weeks compared alone
+    rows = review_rows(conn, first, end, detail)
+    tasks = tasks_finished_since(conn, datetime(detail.year, detail.month, detail.day, tzinfo=timezone.utc) - _MARGIN)
     return review_model.build_review(week_start, rows, tasks, offset_s, first_session_day(conn), type_labels(conn))

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
@@ -202,6 +201,8 @@ class ReviewWindow(QWidget):
                 button.show()
 
     def _export_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # when asked: its import makes seven enum types (first open)
+
         r = self.review
         name = f"microsession-week-{r.week_start.isoformat()}.png" if r else "microsession-week.png"
         path, _ = QFileDialog.getSaveFileName(self, "Export the week as PNG", str(Path.home() / name), "PNG image (*.png)")

@@ -2,6 +2,9 @@
 
 Each widget takes plain numbers through `set_data` and paints them; colours come from
 ui.palette for the widget's own palette, so they read in dark and light surroundings.
+A chart draws once into a picture kept while its numbers, size, palette and font stay: the
+window's first showing paints it twice (on screen, then for grab or the PNG export), and
+every repaint after the first is a copy.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
 
 from microsession.ui.palette import PhaseColors, colors, is_dark
 
@@ -20,7 +23,38 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class _Chart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._picture: QPixmap | None = None
+        self._picture_key: tuple | None = None
+
+    def fix_height(self, least: int) -> None:
+        """As tall as sizeHint says, down to `least` when the window is short; as wide as the
+        layout gives (QWidget's own size policy: importing QSizePolicy would make three enum
+        types at the window's first opening, 0.8 ms)."""
+        self.setMinimumHeight(least)
+        self.setMaximumHeight(max(least, self.sizeHint().height()))
+
+    def changed(self) -> None:
+        """New numbers: drawn afresh at the next paint."""
+        self._picture = None
+        self.update()
+
+    def draw(self, p: QPainter) -> None:
+        raise NotImplementedError
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr, self.palette().cacheKey(), self.font().key())
+        if self._picture is None or self._picture_key != key:
+            picture = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
+            picture.setDevicePixelRatio(dpr)
+            picture.fill(Qt.GlobalColor.transparent)
+            p = QPainter(picture)
+            self.draw(p)
+            p.end()
+            self._picture, self._picture_key = picture, key
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._picture)
+        p.end()
 
     def scheme(self, phase: str = "focus") -> PhaseColors:
         return colors(phase, is_dark(self.palette()))
@@ -38,14 +72,14 @@ class SessionBars(_Chart):
         super().__init__(parent)
         self.values: list[int] = [0] * 7
         self.before: list[float] = [0.0] * 7
-        self.setMinimumHeight(150)
+        self.fix_height(150)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(420, 160)
 
     def set_data(self, values: Sequence[int], before: Sequence[float]) -> None:
         self.values, self.before = list(values), list(before)
-        self.update()
+        self.changed()
 
     def bar_rects(self) -> list[QRectF]:
         """This week's bars in widget coordinates (empty days: zero height at the base line)."""
@@ -58,9 +92,8 @@ class SessionBars(_Chart):
             out.append(QRectF(i * slot + slot * 0.28, bottom - h, slot * 0.44, h))
         return out
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setFont(self.small_font())
         top, bottom = 18.0, self.height() - 20.0
@@ -81,7 +114,6 @@ class SessionBars(_Chart):
             p.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(v))
             p.setPen(c.q("muted"))
             p.drawText(QRectF(i * slot, bottom + 3, slot, 16), Qt.AlignmentFlag.AlignCenter, WEEKDAYS[i])
-        p.end()
 
 
 class EnergyHeat(_Chart):
@@ -90,7 +122,7 @@ class EnergyHeat(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cells: dict[tuple[int, int], tuple[float, int]] = {}
-        self.setMinimumHeight(7 * 14 + 22)
+        self.fix_height(7 * 14 + 22)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, 7 * 14 + 24)
@@ -98,7 +130,7 @@ class EnergyHeat(_Chart):
     def set_data(self, cells: Mapping[tuple[int, int], tuple[float, int]]) -> None:
         """{(weekday, hour): (mean energy 1-5, rated sessions)}."""
         self.cells = dict(cells)
-        self.update()
+        self.changed()
 
     def hours(self) -> range:
         used = [h for _, h in self.cells] or [9, 17]
@@ -107,19 +139,16 @@ class EnergyHeat(_Chart):
 
     def color_for(self, mean: float, ends: tuple[QColor, QColor] | None = None) -> QColor:
         """Low energy: the paused amber; high: the break green; in between mixed."""
-        low, high = ends or self.color_ends()
+        low, high = ((c.redF(), c.greenF(), c.blueF()) for c in (ends or self.color_ends()))
         t = min(1.0, max(0.0, (mean - 1) / 4))
-        return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * t,
-                               low.greenF() + (high.greenF() - low.greenF()) * t,
-                               low.blueF() + (high.blueF() - low.blueF()) * t)
+        return QColor.fromRgbF(*(a + (b - a) * t for a, b in zip(low, high)))
 
     def color_ends(self) -> tuple[QColor, QColor]:
         dark = is_dark(self.palette())
         return QColor(colors("paused", dark).arc), QColor(colors("break", dark).arc)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setFont(self.small_font())
         hours = self.hours()
         ends = self.color_ends()
@@ -137,7 +166,6 @@ class EnergyHeat(_Chart):
         for j, h in enumerate(hours):
             if h % 3 == 0:
                 p.drawText(QRectF(left + j * col_w - 10, top + 7 * row_h + 2, col_w + 20, 16), Qt.AlignmentFlag.AlignCenter, str(h))
-        p.end()
 
 
 class LengthBars(_Chart):
@@ -147,7 +175,7 @@ class LengthBars(_Chart):
         super().__init__(parent)
         self.rows: list[tuple[str, float | None, int]] = []
         self.best: str | None = None
-        self.setMinimumHeight(5 * 18 + 4)
+        self.fix_height(5 * 18 + 4)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(260, 5 * 18 + 6)
@@ -155,12 +183,11 @@ class LengthBars(_Chart):
     def set_data(self, rows: Sequence[tuple[str, float | None, int]], best: str | None) -> None:
         """[(label, mean energy or None, rated sessions)]; `best`: the label to mark."""
         self.rows, self.best = list(rows), best
-        self.setMinimumHeight(len(self.rows) * 18 + 4)
-        self.update()
+        self.fix_height(len(self.rows) * 18 + 4)
+        self.changed()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def draw(self, p: QPainter) -> None:
         c = self.scheme()
-        p = QPainter(self)
         p.setFont(self.small_font())
         label_w, count_w = 74.0, 58.0
         span = self.width() - label_w - count_w
@@ -175,4 +202,3 @@ class LengthBars(_Chart):
             text = "–" if mean is None else f"{mean:.1f} ({n})"
             p.setPen(c.q("muted"))
             p.drawText(QRectF(label_w + span + 6, y, count_w, 16), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
-        p.end()
