@@ -138,6 +138,21 @@ def test_timer_is_off_when_nothing_runs_and_armed_while_running(qapp, controller
     assert not controller._timer.isActive()
 
 
+def test_with_the_ring_shown_the_timer_wakes_when_the_digits_change(qapp, controller, clock):
+    """Once a second, on the second: the tray's steps and the minutes fall on the same
+    moments, so no wake-up comes between two seconds (and the digits are never late)."""
+    controller.start(15)
+    controller.set_ring_visible(True)
+    clock.advance(0.25)  # e.g. a resume in the middle of a second
+    controller.wake()
+    assert 740 <= controller._timer.interval() <= 750  # 899.75 s left: "14:59" shows at 899 s
+    clock.advance(0.751)
+    controller.wake()
+    assert 990 <= controller._timer.interval() <= 1000
+    controller.set_ring_visible(False)
+    assert controller._timer.interval() > 1000  # hidden: only the tray's next step
+
+
 def test_real_timer_ends_a_session_on_a_fast_clock(qtbot, qapp, conn):
     from microsession.core.clock import ScaledClock, SystemClock
 

@@ -7,21 +7,29 @@ from functools import partial
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QContextMenuEvent, QEnterEvent, QMouseEvent
+from PySide6.QtGui import QColor, QContextMenuEvent, QEnterEvent, QMouseEvent, QRegion
 from PySide6.QtWidgets import QApplication, QMenu
 
+from microsession.core.format import clock_text
 from microsession.ui.palette import colors, dark_palette, light_palette
 from microsession.ui.session.ring import SIDE, RingView, RingWindow
 
 
 class CountingRing(RingWindow):
     def __init__(self) -> None:
+        self.descriptions: list[str] = []  # each accessible description set
         super().__init__()
         self.paints = 0
+        self.regions: list[QRegion] = []
 
     def paintEvent(self, event) -> None:  # noqa: N802
         self.paints += 1
+        self.regions.append(QRegion(event.region()))
         super().paintEvent(event)
+
+    def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
+        self.descriptions.append(text)
+        super().setAccessibleDescription(text)
 
 
 @pytest.fixture
@@ -126,6 +134,85 @@ def test_hidden_window_never_paints(ring, qtbot):
     ring.render_view(view(fraction=0.9))
     settle()
     assert ring.paints == painted
+
+
+def second(left: float, planned: float = 900.0, **kw) -> RingView:
+    """The view of a running focus session with `left` seconds to go."""
+    return RingView("focus", left / planned, clock_text(left), kw.pop("title", "Focus"), remaining_s=left, **kw)
+
+
+def shown(ring, qtbot, first: RingView) -> None:
+    ring.render_view(first)
+    ring.move(40, 40)
+    ring.show()
+    qtbot.waitExposed(ring)
+    qtbot.waitUntil(lambda: ring.paints >= 1)
+    settle()
+
+
+def test_a_new_second_repaints_only_the_digits_and_the_arc_end(ring, qtbot):
+    shown(ring, qtbot, second(450))
+    painted = ring.paints
+    ring.render_view(second(449))
+    qtbot.waitUntil(lambda: ring.paints > painted)
+    region = QRegion()
+    for r in ring.regions[painted:]:
+        region = region.united(r)
+    area = sum(r.width() * r.height() for r in region)
+    assert area < 0.25 * SIDE * SIDE, f"{area} px of {SIDE * SIDE} repainted for one second"
+    center, radius = ring.ring_geometry()
+    end = QPoint(round(center.x() + radius * math.sin(math.pi * 449 / 450)),
+                 round(center.y() - radius * math.cos(math.pi * 449 / 450)))
+    assert region.contains(center.toPoint()) and region.contains(end)  # the digits, the arc's end
+    assert not region.contains(QPoint(round(center.x() + radius), round(center.y())))  # 3 o'clock: the arc
+    painted = ring.paints
+    ring.render_view(second(448, title="Paused"))  # a text changed: all of it
+    qtbot.waitUntil(lambda: ring.paints > painted)
+    assert ring.regions[-1].contains(ring.rect())
+
+
+def _max_difference(a, b) -> int:
+    worst = 0
+    for y in range(a.height()):
+        for x in range(a.width()):
+            if a.pixel(x, y) != b.pixel(x, y):
+                pa, pb = QColor.fromRgba(a.pixel(x, y)), QColor.fromRgba(b.pixel(x, y))
+                worst = max(worst, *(abs(u - v) for u, v in zip(pa.getRgb(), pb.getRgb())))
+    return worst
+
+
+def test_a_minute_of_partial_repaints_leaves_what_a_full_paint_shows(ring, qtbot):
+    """On screen (the window's backing store), not by grab() (which paints it all anew)."""
+    shown(ring, qtbot, second(450))
+    for left in range(449, 389, -1):
+        ring.render_view(second(left))
+        settle()
+    fresh = CountingRing()
+    qtbot.addWidget(fresh)
+    shown(fresh, qtbot, second(390))
+    grab = lambda w: w.screen().grabWindow(w.winId()).toImage()  # noqa: E731
+    got, want = grab(ring), grab(fresh)
+    assert ring.time_shown == "06:30"
+    # Antialiasing along the arc's body varies a little with its length; a stale digit or
+    # arc end would differ by far more (arc against track, ink against card).
+    assert _max_difference(got, want) <= 48
+
+
+def test_the_description_is_set_when_its_words_change_and_not_while_hidden(ring, qtbot):
+    for left in range(900, 880, -1):
+        ring.render_view(second(left))
+    assert ring.descriptions == [] and ring.accessibleDescription() == ""
+    shown(ring, qtbot, second(880))
+    assert ring.descriptions == ["Focus, 15 min left"]
+    for left in range(879, 779, -1):  # 100 s: 15 -> 14 min at 840 s left, -> 13 min at 780 s
+        ring.render_view(second(left))
+    assert ring.descriptions == ["Focus, 15 min left", "Focus, 14 min left", "Focus, 13 min left"]
+    ring.hide()
+    for left in range(779, 600, -1):
+        ring.render_view(second(left))
+    assert len(ring.descriptions) == 3
+    ring.show()
+    assert ring.descriptions[-1] == "Focus, 11 min left"
 
 
 def test_visibility_signal_and_flags_keep_visibility(ring, qtbot):

@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from esc_kit import esc_in_the_popup_keeps_the_window
 from microsession.core.tasks import new_task
 from microsession.store import db
 from microsession.store import tasks as store
-from microsession.ui.windows.tasks_model import DONE, DONE_MARK, MINUTES, PROJECT, TITLE, parse_quick_add
+from microsession.ui.windows.tasks_model import DONE, DONE_MARK, MINUTES, PROJECT, TITLE, TYPE, parse_quick_add
 from microsession.ui.windows.tasks_window import TasksWindow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -243,3 +244,30 @@ def test_the_key_hint_is_readable(window):
     group = QPalette.ColorGroup.Active if hint.isEnabled() else QPalette.ColorGroup.Disabled
     ink = hint.palette().color(group, hint.foregroundRole())
     assert contrast(ink, window.palette().color(window.backgroundRole())) >= 4.5
+
+
+@pytest.mark.parametrize("column", [TITLE, TYPE])
+def test_esc_in_an_open_cell_editor_closes_the_editor_not_the_window(qtbot, window, conn, column):
+    task = add(conn, "Keep me", task_type="admin")
+    window.refresh()
+    window.table.setFocus()
+    window.table.setCurrentIndex(window.model.index(0, column))
+    press(qtbot, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.table.state() == window.table.State.EditingState, timeout=5000)
+    editor = QApplication.focusWidget()
+    assert editor is not window.table and window.table.isAncestorOf(editor)
+    if column == TITLE:
+        qtbot.keyClicks(editor, " and this")  # typed, then thrown away by Esc
+    else:
+        editor.setCurrentIndex(editor.findData("research"))
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.table.state() != window.table.State.EditingState, timeout=5000)
+    assert window.isVisible()
+    saved = store.get(conn, task.id)
+    assert (saved.title, saved.task_type) == ("Keep me", "admin")
+    press(qtbot, Qt.Key.Key_Escape)  # the next Esc is the window's
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+
+
+def test_esc_in_the_open_type_popup_closes_the_popup_not_the_window(qtbot, window):
+    esc_in_the_popup_keeps_the_window(qtbot, window, window.new_type)

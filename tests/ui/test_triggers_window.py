@@ -8,9 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt, QTime
+from PySide6.QtCore import QSignalBlocker, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
+from esc_kit import esc_in_the_popup_keeps_the_window
 from microsession.store import db
 from microsession.store import settings as settings_store
 from microsession.store import triggers as store
@@ -274,3 +275,24 @@ def test_without_a_keyring_the_password_is_refused(make, conn, qtbot):
         assert store.get(conn, w.current).condition.path == ""  # nothing saved
     finally:
         keyring.set_keyring(saved)
+
+
+def test_esc_in_an_open_combo_popup_closes_the_popup_not_the_window(make, qtbot):
+    w = make()
+    esc_in_the_popup_keeps_the_window(qtbot, w, w.kind)
+
+
+def test_esc_in_an_open_list_editor_closes_the_editor_not_the_window(make, qtbot):
+    w = make()
+    item = w.rules.item(0)
+    name = item.text()
+    with QSignalBlocker(w.rules):  # a list whose names edit in place (as a table's cells do)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+    w.rules.setFocus()
+    w.rules.editItem(item)
+    qtbot.waitUntil(lambda: w.rules.state() == w.rules.State.EditingState, timeout=5000)
+    editor = QApplication.focusWidget()
+    qtbot.keyClicks(editor, "x")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.rules.state() != w.rules.State.EditingState, timeout=5000)
+    assert w.isVisible() and w.rules.item(0).text() == name

@@ -255,8 +255,9 @@ class Controller(QObject):
         if self.settings.heads_up and not self._headed_up and left > HEADS_UP_S:
             waits.append(left - HEADS_UP_S)
         wait_real = min(w for w in waits if w > 0) / self.scale if left > 0 else 0.0
-        if self.ring_visible:  # the ring's digits: at most once a second
-            wait_real = min(wait_real, max(1.0, (left - math.floor(left - 1e-9)) / self.scale))
+        if self.ring_visible:  # the ring's digits when they change, at most once a second
+            digits = (left - math.floor(left - 1e-9)) / self.scale
+            wait_real = min(wait_real, digits if self.scale <= 1 else max(1.0, digits))
         wait_real = min(wait_real, MAX_WAIT_S)
         if not self._precise:
             from PySide6.QtCore import Qt

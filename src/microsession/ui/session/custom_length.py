@@ -8,10 +8,10 @@ Esc closes. From 90 minutes the session is deep work, and the line says so.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from microsession.core.format import KIND_LABELS, kind_for_minutes, minutes_text
+from microsession.ui.keys import close_on_escape
 
 TITLE = "Micro-Session · Custom length"
 LOW, HIGH = 1, 240
@@ -42,6 +42,7 @@ class CustomLength(QWidget):
         for widget in (label, self.field, self.hint, self.buttons):
             layout.addWidget(widget)
         self.setMinimumWidth(300)
+        close_on_escape(self)
 
     def ask(self, minutes: float) -> None:
         self.field.setText(f"{int(minutes)}")
@@ -77,9 +78,3 @@ class CustomLength(QWidget):
         if minutes is not None:
             self.close()
             self.chosen.emit(minutes)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
-        super().keyPressEvent(event)

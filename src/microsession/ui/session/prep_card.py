@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from microsession.core.format import clock_text
+from microsession.ui.keys import close_on_escape
 
 TITLE = "Micro-Session · Get ready"
 
@@ -57,6 +58,7 @@ class PrepCard(QWidget):
         layout.addWidget(self.countdown)
         layout.addLayout(buttons)
         self.setFixedWidth(340)
+        close_on_escape(self, self._cancel)
         self._checks: list[QCheckBox] = []
         self._left_ms = 0
         self._clock = QElapsedTimer()
@@ -135,9 +137,6 @@ class PrepCard(QWidget):
             self.cancelled.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape:
-            self._cancel()
-            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.editor.hasFocus():
             self._start()
             return

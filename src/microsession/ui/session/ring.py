@@ -5,20 +5,23 @@ its own window (`host_form`): there a new window is placed by the compositor (sw
 popup over the ring) and takes the keyboard on mapping; a form inside the ring, already on
 screen, opens where the ring is and takes nothing until clicked. It repaints only when a new, different view arrives while
 it is visible, when the hover state changes, or when the resume card's first seconds are over
-(its one single-shot timer).
+(its one single-shot timer); a view that differs only in its time repaints only the digits
+and the arc's moving end. The accessible description is set only when its words change,
+and not while the ring is hidden (it is brought up to date on showing).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap, QRegion
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from microsession.core.format import minutes_text
 from microsession.ui.palette import colors, is_dark
-from microsession.ui.session.ring_paint import HINT_HEIGHT, draw_buttons, draw_hint, draw_text, hint_height
+from microsession.ui.session.ring_paint import (HINT_HEIGHT, arc_box, draw_buttons, draw_card, draw_hint, draw_note,
+                                                draw_text, hint_height, text_box)
 
 SIDE = 180           # the ring square, px
 NOTE_HEIGHT = 62     # extra height while the resume card shows
@@ -26,6 +29,7 @@ MAX_HEIGHT = SIDE + HINT_HEIGHT + NOTE_HEIGHT  # with both: the room its first p
 NOTE_FRESH_MS = 12000  # the resume card shows this long after a start, then on hover
 PEN = 9.0            # arc and track width
 RING_MARGIN = 17.0   # card edge -> outer edge of the arc
+DIGITS_PX, DIGITS_WIDTH = 34, 118  # the time's largest font size and its room
 BUTTON = 24.0        # hover buttons' diameter
 ACTIVE_PHASES = ("focus", "deep", "break", "paused")
 _TIPS = {"toggle": "Pause", "stop": "Stop", "menu": "Menu"}
@@ -42,6 +46,10 @@ class RingView:
     subtitle: str = ""    # task name or a hint
     step_text: str = ""   # "step 2 of 5"
     remaining_s: float = 0.0  # for screen readers: "Focus, 12 min left"
+
+    def still(self) -> tuple:
+        """What does not change as the time runs (the rest: the digits and the arc)."""
+        return self.phase, self.title, self.subtitle, self.step_text
 
 
 class RingWindow(QWidget):
@@ -66,6 +74,7 @@ class RingWindow(QWidget):
         self.time_shown = ""  # the digits as last painted (shrunk to fit, never cut)
         self._bg_key: tuple | None = None
         self._bg = QPixmap()
+        self._digits = QRect()  # where the time can draw (with the background, drawn once per change)
         self._hint = ""
         self._note = ""  # the resume card: "Last time: stopped at … · Next: …"
         self._note_fresh = False
@@ -80,30 +89,36 @@ class RingWindow(QWidget):
         self._drag_start = QPoint()
         self._dragging = self._reflagging = False
         self._form: QWidget | None = None
+        self._description = ""  # as last set: Qt's accessibility bridge hears of each new one
         self.setAccessibleName("Micro-Session timer")
         self._apply_flags()
         self._apply_size()
-        self._describe(self._view)
 
     # ---- public API -------------------------------------------------------------
     def view(self) -> RingView:
         return self._view
 
     def render_view(self, view: RingView) -> None:
-        """Store the view; repaint only if visible and different from the last paint."""
-        self._view = view
+        """Store the view; while visible, repaint what differs from the last paint."""
+        self._view, painted = view, self._painted
+        if not self.isVisible() or view == painted:
+            return
         self._describe(view)
-        if self.isVisible() and view != self._painted:
-            self.update()
+        if painted is None or painted.still() != view.still():
+            self.update()  # the phase or a text changed
+            return
+        center, radius = self.ring_geometry()  # only the time moved on: the digits, the arc's end
+        arc = arc_box(center, radius, PEN, painted.fraction_left, view.fraction_left)
+        self.update(QRegion(self._digits).united(arc))
 
     def _describe(self, view: RingView) -> None:
         """The accessible description: what runs and the minutes left (it changes once a minute)."""
         parts = [view.title or "Ready"]
         if view.phase in ACTIVE_PHASES:
             parts.append(f"{minutes_text(view.remaining_s)} left")
-        parts += [t for t in (view.subtitle, view.step_text) if t]
-        text = ", ".join(parts)
-        if text != self.accessibleDescription():
+        text = ", ".join(parts + [t for t in (view.subtitle, view.step_text) if t])
+        if text != self._description:
+            self._description = text
             self.setAccessibleDescription(text)
 
     def set_always_on_top(self, on: bool) -> None:
@@ -237,8 +252,8 @@ class RingWindow(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             ring = QRectF(center.x() - radius, center.y() - radius, 2 * radius, 2 * radius)
             p.drawArc(ring, 90 * 16, -round(fraction * 360 * 16))  # clockwise from noon
-        self.time_shown = draw_text(self, p, view.time_text, 34, QFont.Weight.Normal, pal.q("text"),
-                                    center.y() + 1, 118, min_px=20)
+        self.time_shown = draw_text(self, p, view.time_text, DIGITS_PX, QFont.Weight.Normal, pal.q("text"),
+                                    center.y() + 1, DIGITS_WIDTH, min_px=20)
         if self._hovered:
             draw_buttons(p, pal.q("text"), self.button_rects(), self._hot, self._view.phase == "paused")
         p.end()
@@ -258,7 +273,8 @@ class RingWindow(QWidget):
             p = QPainter(pixmap)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-            self._paint_card(p, QColor(pal.text))
+            card = QColor(self.palette().color(self.backgroundRole()))
+            draw_card(p, QRectF(self.rect()), card, QColor(pal.text), self._main_mode)
             center, radius = self.ring_geometry()
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(pal.q("track"), PEN))
@@ -269,28 +285,12 @@ class RingWindow(QWidget):
             draw_text(self, p, view.step_text, 10, QFont.Weight.Normal, pal.q("muted", 190), cy + 44, 84)
             draw_hint(self, p, self._hint, pal.q("muted"), QRectF(10, SIDE - 4, SIDE - 20, self.hint_height()))
             if note:
-                font = QFont(self.font())
-                font.setPixelSize(11)
-                p.setFont(font)
-                p.setPen(pal.q("text"))
                 top = SIDE + self.hint_height() - 8
-                p.drawText(QRectF(14, top, SIDE - 28, NOTE_HEIGHT - 6),
-                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                           note)
+                draw_note(self, p, note, pal.q("text"), QRectF(14, top, SIDE - 28, NOTE_HEIGHT - 6))
             p.end()
             self._bg_key, self._bg = key, pixmap
+            self._digits = text_box(self, DIGITS_PX, cy + 1, DIGITS_WIDTH)
         return self._bg
-
-    def _paint_card(self, p: QPainter, text: QColor) -> None:
-        card = QColor(self.palette().color(self.backgroundRole()))
-        if self._main_mode:
-            p.fillRect(self.rect(), card)
-            return
-        card.setAlpha(240)
-        text.setAlpha(30)
-        p.setPen(QPen(text, 1.0))
-        p.setBrush(card)
-        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 26, 26)
 
     # ---- input ------------------------------------------------------------------
     def _button_at(self, pos: QPointF) -> str | None:
@@ -387,6 +387,7 @@ class RingWindow(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
+        self._describe(self._view)
         self.update()
         if not self._reflagging and not event.spontaneous():
             self.visibility_changed.emit(True)

@@ -1,9 +1,12 @@
-"""Drawing helpers of the ring window: a line of elided text, the hover buttons."""
+"""Drawing helpers of the ring window: a line of elided text, the hover buttons, the card,
+and the area a per-second change touches (the digits and the arc's moving end)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPolygonF
+import math
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 
@@ -81,3 +84,46 @@ def draw_hint(widget: QWidget, p: QPainter, text: str, color: QColor, rect: QRec
         p.setFont(hint_font(widget))
         p.setPen(color)
         p.drawText(rect, _WRAP, text)
+
+
+def draw_card(p: QPainter, rect: QRectF, card: QColor, text: QColor, square: bool) -> None:
+    """The card under everything: a plain fill (`square`, the main window) or a rounded card."""
+    if square:
+        p.fillRect(rect, card)
+        return
+    card.setAlpha(240)
+    text.setAlpha(30)
+    p.setPen(QPen(text, 1.0))
+    p.setBrush(card)
+    p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 26, 26)
+
+
+def draw_note(widget: QWidget, p: QPainter, text: str, color: QColor, rect: QRectF) -> None:
+    """The resume card's text, wrapped."""
+    font = QFont(widget.font())
+    font.setPixelSize(11)
+    p.setFont(font)
+    p.setPen(color)
+    p.drawText(rect, _WRAP, text)
+
+
+def text_box(widget: QWidget, px: int, y_center: float, width: float) -> QRect:
+    """Where `draw_text` at `px` (its largest size) can draw, rounded out to whole pixels."""
+    font = QFont(widget.font())
+    font.setPixelSize(px)
+    height = QFontMetrics(font).height()
+    return QRectF((widget.width() - width) / 2, y_center - height / 2, width, height).toAlignedRect()
+
+
+def arc_box(center: QPointF, radius: float, pen: float, f0: float, f1: float) -> QRect:
+    """What a clockwise-from-noon arc drawn with `pen` changes when its fraction goes from `f0`
+    to `f1`: the bounding box of the part between them, round caps and antialiasing included."""
+    lo, hi = sorted((min(1.0, max(0.0, f0)), min(1.0, max(0.0, f1))))
+    steps = max(1, math.ceil((hi - lo) * 72))  # a point every 5° at most: the box holds the bulge
+    xs, ys = [], []
+    for i in range(steps + 1):
+        a = 2 * math.pi * (lo + (hi - lo) * i / steps)
+        xs.append(center.x() + radius * math.sin(a))
+        ys.append(center.y() - radius * math.cos(a))
+    grow = pen / 2 + 2
+    return QRectF(QPointF(min(xs) - grow, min(ys) - grow), QPointF(max(xs) + grow, max(ys) + grow)).toAlignedRect()

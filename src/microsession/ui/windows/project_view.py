@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from microsession.core.format import minutes_text
 from microsession.core.tasks import AspectProgress, Task, next_task, smallest_open_aspect
 from microsession.store import tasks as store
+from microsession.ui.keys import close_on_escape
 from microsession.ui.palette import colors, is_dark
 
 WINDOW_TITLE = "Micro-Session · Projects"
@@ -63,6 +64,7 @@ class ProjectView(QWidget):
         for col in range(1, len(COLUMNS)):
             header.resizeSection(col, 72)
         self.table.installEventFilter(self)
+        close_on_escape(self)
         self.table.doubleClicked.connect(lambda index: self.start_aspect(index.row()))
 
         self.next_label = QLabel()
@@ -197,9 +199,6 @@ class ProjectView(QWidget):
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.start_smallest()
             return

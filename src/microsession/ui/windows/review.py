@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from microsession.core import metrics as m
 from microsession.core.clock import local_offset_s
 from microsession.core.review_model import ENERGY_WEEKS, Review
+from microsession.ui.keys import close_on_escape
 from microsession.ui.windows.review_charts import EnergyHeat, LengthBars, SessionBars
 
 WINDOW_TITLE = "Micro-Session · Weekly review"
@@ -111,8 +112,9 @@ class ReviewWindow(QWidget):
         layout.addLayout(bottom)
         # keyboard: Left / Right step through weeks, Ctrl+S exports, Escape closes
         for keys, slot in ((Qt.Key.Key_Left, self.prev_button.click), (Qt.Key.Key_Right, self.next_button.click),
-                           (QKeySequence.StandardKey.Save, self._export_clicked), (Qt.Key.Key_Escape, self.close)):
+                           (QKeySequence.StandardKey.Save, self._export_clicked)):
             QShortcut(QKeySequence(keys), self, slot)
+        close_on_escape(self)
         self.prev_button.setToolTip("Previous week (Left)")
         self.next_button.setToolTip("Next week (Right)")
         self.export_button.setToolTip("Save this window as a PNG image (Ctrl+S)")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QListWidget, QPush
 from microsession.core.stacks import Stack, Step
 from microsession.store import stacks as store
 from microsession.store import tasks as task_store
+from microsession.ui.keys import close_on_escape
 from microsession.ui.palette import colors, is_dark
 from microsession.ui.windows.stack_steps import StepsTable
 
@@ -116,6 +117,7 @@ class StackEditor(QWidget):
                            ("Ctrl+N", self.new_stack), ("Alt+Up", lambda: self.steps.move_step(-1)),
                            ("Alt+Down", lambda: self.steps.move_step(1))):
             QShortcut(QKeySequence(keys), self, slot)
+        close_on_escape(self)
         self.steps.types = self._types()
         self.reload()
 
@@ -270,9 +272,6 @@ class StackEditor(QWidget):
         super().showEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
         if event.key() == Qt.Key.Key_Delete and self.list.hasFocus():
             self.delete_stack()
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from microsession.core import tasks as core
 from microsession.store import tasks as store
+from microsession.ui.keys import close_on_escape
 from microsession.ui.palette import colors, is_dark
 from microsession.ui.windows.tasks_model import (
     ASPECT, DONE, HEADING_BAND, MINUTES, PROJECT, TITLE, TYPE, TasksDelegate, TasksModel,
@@ -128,6 +129,7 @@ class TasksWindow(QWidget):
         self.model.changed.connect(self._update_buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         QShortcut(QKeySequence("Ctrl+B"), self, self.batch)
+        close_on_escape(self)  # an open cell editor or type popup keeps its own Esc
         QShortcut(QKeySequence("Ctrl+L"), self, self.new_title.setFocus)
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_title.setFocus)
         undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self.table, self.undo_delete)
@@ -291,9 +293,3 @@ class TasksWindow(QWidget):
             self.new_title.setFocus()
             return True
         return super().eventFilter(watched, event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            return
-        super().keyPressEvent(event)

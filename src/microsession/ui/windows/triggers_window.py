@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QTime, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
     QVBoxLayout, QWidget,
@@ -25,6 +24,7 @@ from microsession.core.triggers import NOT_AVAILABLE, Rule
 from microsession.schedule import jobs
 from microsession.store import tasks as task_store
 from microsession.store import triggers as store
+from microsession.ui.keys import close_on_escape
 from microsession.ui.windows.calendar_fields import CalendarChecks, CalendarFields
 from microsession.ui.windows.trigger_widgets import PeakHoursOffer, hm_of, pair, spin, system_idle_available, time_edit
 
@@ -143,7 +143,7 @@ class TriggersWindow(QWidget):
         outer.addLayout(body, 1)
         outer.addWidget(self.peaks)
         self.resize(820, 480)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # like the other windows
+        close_on_escape(self)  # like the other windows; an open combo or time editor keeps its Esc
         self._fill_types()
         self.reload()
 
