@@ -34,6 +34,7 @@ from microsession.core.export_format import Row, Table
 VARIABLES = 32_000  # bound values per statement (SQLite's limit is 32,766)
 ROWS_PER_STATEMENT = 2_000
 DEVICE = "(SELECT device_id FROM sync_state WHERE applying = 0)"  # what sync_<table>_device sets
+NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"  # sync_journal's triggers' moment
 
 
 @dataclass
@@ -62,21 +63,21 @@ def _known_trigger(name: str, table: str, in_bulk: bool) -> str | None:
 
 
 @contextmanager
-def standing_aside(conn: sqlite3.Connection, table: str) -> Iterator[Aside]:
+def standing_aside(conn: sqlite3.Connection, table: Table) -> Iterator[Aside]:
     """Inside a write transaction: the table's plain indexes and known triggers are dropped
     while the block inserts (with insert_all), then made again and their work done."""
     in_bulk = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'summary_bulk'").fetchone() is not None \
         and conn.execute("SELECT 1 FROM summary_bulk").fetchone() is not None
-    aside = Aside(table, [])
-    plain = {r[1] for r in conn.execute(f"PRAGMA index_list({table})") if r[3] == "c" and not r[2]}
+    aside = Aside(table.name, [])
+    plain = {r[1] for r in conn.execute(f"PRAGMA index_list({table.name})") if r[3] == "c" and not r[2]}
     triggers = []
     for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?"
                                         " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
-                                        (table,)).fetchall():
+                                        (table.name,)).fetchall():
         if kind == "index" and name in plain:
             conn.execute(f'DROP INDEX "{name}"')
             aside.remake.append(sql)
-        elif kind == "trigger" and (what := _known_trigger(name, table, in_bulk)) is not None:
+        elif kind == "trigger" and (what := _known_trigger(name, table.name, in_bulk)) is not None:
             conn.execute(f'DROP TRIGGER "{name}"')
             triggers.append(sql)
             aside.device |= what == "device"
@@ -89,15 +90,13 @@ def standing_aside(conn: sqlite3.Connection, table: str) -> Iterator[Aside]:
         conn.execute(sql)
 
 
-def _mark_changed(conn: sqlite3.Connection, table: str) -> None:
+def _mark_changed(conn: sqlite3.Connection, table: Table) -> None:
     """What sync_journal's insert trigger does for each new row, for all rows at once (the
-    table was empty: every row is new)."""
-    from microsession.store.sync_journal import SYNCED, now_ms
-
-    key = " || ':' || ".join(SYNCED[table])
-    conn.execute(f"INSERT INTO sync_dirty (tbl, key, wall_ms) SELECT ?, {key}, ? FROM {table}"
+    table was empty: every row is new). Its key is the table's key (sync_journal.SYNCED)."""
+    key = " || ':' || ".join(table.key)
+    conn.execute(f"INSERT INTO sync_dirty (tbl, key, wall_ms) SELECT ?, {key}, {NOW_MS} FROM {table.name}"
                  " WHERE (SELECT applying FROM sync_state) = 0"
-                 " ON CONFLICT (tbl, key) DO UPDATE SET wall_ms = excluded.wall_ms", (table, now_ms()))
+                 " ON CONFLICT (tbl, key) DO UPDATE SET wall_ms = excluded.wall_ms", (table.name,))
 
 
 def insert_all(conn: sqlite3.Connection, table: Table, rows: Sequence[Row], aside: Aside) -> int:

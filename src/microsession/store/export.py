@@ -143,7 +143,7 @@ def _merge_table(conn: sqlite3.Connection, table, rows: Sequence[Row], bulk: boo
     from microsession.store import bulk_insert
 
     if rows and bulk and bulk_insert.is_empty(conn, table.name):  # every row is new: the fast path
-        with bulk_insert.standing_aside(conn, table.name) as aside:
+        with bulk_insert.standing_aside(conn, table) as aside:
             added = _insert_new(conn, table, rows, rows, lambda: bulk_insert.insert_all(conn, table, rows, aside))
         return added, 0, 0
     cols = ", ".join(table.names)
