@@ -1,11 +1,14 @@
 """The import's check, column by column: what export_format.validate does row by row, at C
 speed for a file that is what our exports hold. Pure: no I/O.
 
-Each column's values are checked together (types with one pass, ids and times with one
-regular expression over the joined column, ranges with min/max, choices with a set). Any
-column that does not pass whole, a duplicate key, or a failing row check sends the table to
-the row-by-row check, which then names the row and the column of the first problem, so the
-error lines are the same. Ten years (231,796 rows, ~3 million cells): 2.6 s -> about 0.6 s.
+Each column's values are checked together (types with one pass, ids and times over the
+joined column: hex digits by bytes.translate, the times' shape by a slice per position; ranges
+with min/max, choices with a set), and so are the row checks that compare columns (tasks,
+sessions, logs: COLUMN_CHECKS). Any column that does not pass whole, a duplicate key, or a
+failing row check sends the table to the row-by-row check, which then names the row and the
+column of the first problem, so the error lines are the same. Ten years (231,796 rows, ~3
+million cells): 2.6 s row by row, 1.4 s with a regular expression per column and row checks
+row by row, ~0.45 s now.
 tests/core/test_export_fast.py checks that both give the same rows, or the same error.
 """
 
@@ -22,21 +25,30 @@ from microsession.core import export_format as fmt
 from microsession.core import tasks as core_tasks
 from microsession.core.logbook import MAX_TEXT
 
-_IDS = re.compile(r"(?:[0-9a-f]{32}\n)*[0-9a-f]{32}")
-_TIMES = re.compile(r"(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00\n)*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEX = b"0123456789abcdef"
 _FAIL = object()
 
 
-def _joined_match(pattern: re.Pattern, values: list[str]) -> bool:
-    joined = "\n".join(values)
-    return joined.count("\n") == len(values) - 1 and pattern.fullmatch(joined) is not None
-
-
 def _ids(present: list[str], joined: str) -> bool:
-    """Every value 32 lowercase hex digits (what _IDS matches, without a regular expression)."""
+    """Every value 32 lowercase hex digits (the row check's pattern, without a regular expression)."""
     return set(map(len, present)) == {32} and joined.isascii() and not joined.encode().translate(None, _HEX)
+
+
+_TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.ddd+00:00"  # the stored form: d a digit, the rest as it is
+_DIGITS_AT = [i for i, ch in enumerate(_TIME_SHAPE) if ch == "d"]
+_FIXED_AT = [(i, ch) for i, ch in enumerate(_TIME_SHAPE) if ch != "d"]
+
+
+def _stored_times(present: list[str], joined: str) -> bool:
+    """Every value of the stored form's shape (export_format._CANONICAL_UTC), checked position by
+    position over the joined values (a slice per position: C speed)."""
+    width, n = len(_TIME_SHAPE), len(present)
+    if len(joined) != width * n or set(map(len, present)) != {width} or not joined.isascii():
+        return False
+    if any(joined[i::width] != ch * n for i, ch in _FIXED_AT):
+        return False
+    return "".join(joined[i::width] for i in _DIGITS_AT).isdigit()
 
 
 def _column(col: fmt.Column, values: list[Any]) -> list[Any] | object:
@@ -57,7 +69,7 @@ def _column(col: fmt.Column, values: list[Any]) -> list[Any] | object:
         if col.kind == "id":
             return values if _ids(present, joined) else _FAIL
         if col.kind == "utc":
-            if not _joined_match(_TIMES, present):
+            if not _stored_times(present, joined):
                 return _FAIL  # not all in the stored form: converted row by row
             try:
                 for _ in map(datetime.fromisoformat, present):
