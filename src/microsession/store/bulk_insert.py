@@ -41,7 +41,6 @@ NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"  # sync_jo
 class Aside:
     """What stood aside for one table: the SQL to make it again, and the work to do instead."""
 
-    table: str
     remake: list[str]
     device: bool = False  # the insert gives `device` (the trigger that did is dropped)
     journal: bool = False  # mark every row changed for sync afterwards (sync_journal's triggers)
@@ -68,7 +67,7 @@ def standing_aside(conn: sqlite3.Connection, table: Table) -> Iterator[Aside]:
     while the block inserts (with insert_all), then made again and their work done."""
     in_bulk = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'summary_bulk'").fetchone() is not None \
         and conn.execute("SELECT 1 FROM summary_bulk").fetchone() is not None
-    aside = Aside(table.name, [])
+    aside = Aside([])
     plain = {r[1] for r in conn.execute(f"PRAGMA index_list({table.name})") if r[3] == "c" and not r[2]}
     triggers = []
     for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?"
