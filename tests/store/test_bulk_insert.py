@@ -116,3 +116,18 @@ def test_a_refused_import_takes_all_back_and_names_the_row_as_before(tmp_path, d
         finally:
             conn.close()
     assert errors[0] == errors[1] == f"session_logs[{at}]: it refers to a row that is neither in the file nor in your data"
+
+
+def test_the_import_marks_a_span_of_blocks_that_holds_every_session(tmp_path, document):
+    conn = _fresh(tmp_path / "span.sqlite3")
+    try:
+        export.merge(conn, fmt.validate(fmt.parse(document)))
+        with_sessions = {b for (b,) in conn.execute("SELECT DISTINCT block FROM session_blocks")}
+        dirty = set(summary.dirty_blocks(conn))
+        assert with_sessions <= dirty and dirty == set(range(min(dirty), max(dirty) + 1))
+        assert min(with_sessions) - 1 <= min(dirty) and max(dirty) <= max(with_sessions) + 1
+        summary.refresh(conn)  # the blocks without a session get no rows
+        assert summary.dirty_blocks(conn) == []
+        assert {b for (b,) in conn.execute("SELECT DISTINCT block FROM block_summary")} == with_sessions
+    finally:
+        conn.close()
