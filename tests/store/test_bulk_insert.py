@@ -131,3 +131,18 @@ def test_the_import_marks_a_span_of_blocks_that_holds_every_session(tmp_path, do
         assert {b for (b,) in conn.execute("SELECT DISTINCT block FROM block_summary")} == with_sessions
     finally:
         conn.close()
+
+
+def test_a_trigger_it_does_not_know_stays_and_runs_for_every_row(tmp_path, document):
+    def audited(conn):
+        conn.execute("CREATE TABLE audit (id TEXT)")
+        conn.execute("CREATE TRIGGER summary_audit AFTER INSERT ON sessions BEGIN INSERT INTO audit VALUES (NEW.id); END")
+
+    slow, fast, merged = _both(tmp_path, document, before=audited)
+    for name in slow:
+        assert fast[name] == slow[name], name
+    conn = sqlite3.connect(tmp_path / "bulk-True.sqlite3")
+    try:
+        assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == merged.added["sessions"]
+    finally:
+        conn.close()

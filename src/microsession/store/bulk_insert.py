@@ -12,7 +12,7 @@ import's one transaction:
   `summary_*` do nothing inside store.summary.bulk_writes anyway; `sync_<table>_device` gives a
   new row this device's id, which the insert gives itself; sync_journal's `sync_<table>_ins`
   (`_upd`, `_del`) mark the rows changed, which one statement does for all of them afterwards.
-  Any other trigger stays and runs as usual;
+  A trigger is known by its name and a phrase of its SQL (_DOES); any other stays and runs;
 * the rows go in many to a statement (INSERT ... SELECT FROM VALUES), in the file's order,
   with every constraint checked by SQLite as before.
 
@@ -50,15 +50,24 @@ def is_empty(conn: sqlite3.Connection, table: str) -> bool:
     return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
 
 
-def _known_trigger(name: str, table: str, in_bulk: bool) -> str | None:
+_DOES = {  # what a known trigger does, by a phrase of its SQL (so a changed one is not taken for it)
+    "summary": "WHEN NOT EXISTS (SELECT 1 FROM summary_bulk)",  # nothing inside summary.bulk_writes
+    "device": "SET device = (SELECT device_id FROM sync_state)",
+    "journal": "INSERT INTO sync_dirty",
+}
+
+
+def _known_trigger(name: str, sql: str, table: str, in_bulk: bool) -> str | None:
     """What a trigger on `table` does, if it is one whose work this module does; else None."""
     if name.startswith("summary_"):
-        return "summary" if in_bulk else None
-    if name == f"sync_{table}_device":
-        return "device"
-    if name in (f"sync_{table}_ins", f"sync_{table}_upd", f"sync_{table}_del"):
-        return "journal"
-    return None
+        what = "summary" if in_bulk else None
+    elif name == f"sync_{table}_device":
+        what = "device"
+    elif name in (f"sync_{table}_ins", f"sync_{table}_upd", f"sync_{table}_del"):
+        what = "journal"
+    else:
+        return None
+    return what if what is not None and _DOES[what] in " ".join(sql.split()) else None
 
 
 @contextmanager
@@ -76,7 +85,7 @@ def standing_aside(conn: sqlite3.Connection, table: Table) -> Iterator[Aside]:
         if kind == "index" and name in plain:
             conn.execute(f'DROP INDEX "{name}"')
             aside.remake.append(sql)
-        elif kind == "trigger" and (what := _known_trigger(name, table.name, in_bulk)) is not None:
+        elif kind == "trigger" and (what := _known_trigger(name, sql, table.name, in_bulk)) is not None:
             conn.execute(f'DROP TRIGGER "{name}"')
             triggers.append(sql)
             aside.device |= what == "device"
