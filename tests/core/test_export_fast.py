@@ -6,32 +6,17 @@ replaced by random JSON values (hypothesis)."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from microsession.core import export_fast
 from microsession.core import export_format as fmt
-from microsession.store import db, export
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory) -> dict:
-    spec = importlib.util.spec_from_file_location("history_fast", ROOT / "benchmarks" / "history.py")
-    history = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(history)
-    path = tmp_path_factory.mktemp("fast") / "m.sqlite3"
-    history.generate(path, years=0.05, per_day=8)
-    conn = db.connect(path)
-    try:
-        return json.loads(export.document_text(export.read_tables(conn)))
-    finally:
-        conn.close()
+def good(tmp_path_factory, history_export) -> dict:
+    return json.loads(history_export(tmp_path_factory.mktemp("fast"), years=0.05, per_day=8))
 
 
 def outcome(check, doc):
@@ -79,3 +64,44 @@ def test_every_column_with_every_kind_of_bad_value_gives_the_same_error_or_rows(
                 doc[table.name][-1][column] = value
                 fast, slow = outcome(export_fast.validate, doc), outcome(fmt.validate, doc)
                 assert fast == slow, (table.name, column, value)
+
+
+def _first(doc, table, **where):
+    return next(r for r in doc[table] if all(r[k] == v for k, v in where.items()))
+
+
+CROSS = [  # what the row checks (export_format.ROW_CHECKS) refuse, which export_fast checks by column
+    ("tasks", lambda r: r.update(aspect="Beds", project=None)),
+    ("tasks", lambda r: r.update(done=not r["done"])),
+    ("tasks", lambda r: r.update(title=" padded ")),
+    ("tasks", lambda r: r.update(title="tab\there")),
+    ("tasks", lambda r: r.update(task_type="Not A Slug")),
+    ("tasks", lambda r: r.update(project="  ")),
+    ("tasks", lambda r: r.update(project="Garden", aspect=" Beds")),
+    ("sessions", lambda r: r.update(outcome=None)),
+    ("sessions", lambda r: r.update(focused_s=None)),
+    ("sessions", lambda r: r.update(ended_utc="2000-01-01T00:00:00.000+00:00")),
+    ("sessions", lambda r: r.update(batch_type="Admin")),
+    ("sessions", lambda r: r.update(batch_type="admin")),  # one that passes
+    ("session_logs", lambda r: r.update(next_step="x" * 2001)),
+    ("session_logs", lambda r: r.update(stopped_at="x" * 2000)),  # one that passes
+]
+
+
+@pytest.mark.parametrize("table, change", CROSS)
+def test_a_row_check_across_columns_gives_the_same_error_or_rows(good, table, change):
+    doc = copy.deepcopy(good)
+    change(doc[table][len(doc[table]) // 2])
+    assert outcome(export_fast.validate, doc) == outcome(fmt.validate, doc)
+
+
+def test_rows_with_columns_in_another_order_or_flags_as_numbers(good):
+    doc = copy.deepcopy(good)
+    doc["sessions"] = [dict(reversed(list(r.items()))) for r in doc["sessions"]]
+    doc["session_logs"][0]["finished"] = 1
+    doc["sessions"][0]["planned_s"] = 300
+    fast = outcome(export_fast.validate, doc)
+    assert fast == outcome(fmt.validate, doc) and fast[0] == "rows"
+    assert type(fast[1]["sessions"][0][2]) is float  # stored as a real, as the row check gives it
+    finished = fmt.BY_NAME["session_logs"].names.index("finished")
+    assert {type(r[finished]) for r in fast[1]["session_logs"]} == {int}

@@ -229,3 +229,50 @@ def test_kill9_during_backup_leaves_no_half_backup(big, tmp_path, fault_trials: 
     assert last.returncode == 0, last.stderr
     print(f"[faults] backup kills before the end: {killed_early}, {mid_copy} of them while the copy was written")
     assert killed_early >= 1 and mid_copy >= 1
+
+
+def schema_names(data: Path) -> set[tuple[str, str]]:
+    with contextlib.closing(read_db(data)) as conn:
+        return {(r[0], r[1]) for r in conn.execute("SELECT type, name FROM sqlite_master")}
+
+
+def test_kill9_during_import_into_empty_tables_leaves_nothing_or_all(big, tmp_path, fault_trials: int, fault_rng) -> None:
+    """The bulk path (store/bulk_insert.py) drops indexes and triggers inside the transaction:
+    a kill before the commit brings them back with the rest."""
+    export_file = big["export"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    db.connect(db_path(empty)).close()  # a data file with no history yet, as after a first start
+    schema = schema_names(empty)
+    data = fresh_copy(empty, tmp_path / "calibrate")
+    trace = tmp_path / "calibrate.trace"
+    proc = cli("import", str(export_file), env=env_for(data, trace))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    writing, committed = (traced(trace, e)["mono"] for e in ("import_writing", "import_committed"))
+    assert count_rows(data) == big["full"] and schema_names(data) == schema
+    zero = {t: 0 for t in big["full"]}
+    outcomes = {"none": 0, "all": 0}
+    for trial in range(max(4, fault_trials // 2)):
+        data = fresh_copy(empty, tmp_path / f"trial{trial}")
+        if trial % 2:  # no data file at all: the import makes it
+            db_path(data).unlink()
+        trace = tmp_path / f"trial{trial}.trace"
+        proc = cli("import", str(export_file), env=env_for(data, trace))
+        wait_until(lambda: traced(trace, "import_writing"), 120, "the write transaction", proc)
+        time.sleep(fault_rng.uniform(0, (committed - writing) * 1.1))  # the kill moment (random, seeded)
+        kill(proc)
+        assert db_problems(data) == [] and schema_names(data) == schema, f"trial {trial}"
+        counts = count_rows(data)
+        if counts == zero:
+            outcomes["none"] += 1
+            assert traced(trace, "import_committed") is None, f"trial {trial}: committed, yet nothing there"
+        else:
+            assert counts == big["full"], f"trial {trial}: half an import: {counts}"
+            outcomes["all"] += 1
+        again = subprocess.run([sys.executable, "-m", "microsession", "import", str(export_file)],
+                               env=env_for(data), capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr
+        assert count_rows(data) == big["full"] and db_problems(data) == [] and schema_names(data) == schema
+    print(f"[faults] import into empty tables, kills: {outcomes}")
+    assert outcomes["none"] >= 1, outcomes
