@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 NOT_AT_START = (
     "microsession.core.stacks", "microsession.core.tasks", "microsession.core.metrics",
     "microsession.store.metrics", "microsession.store.tasks", "microsession.ui.session.starts",
@@ -64,9 +66,10 @@ def exec_then_look(app):
     def look():
         import PySide6.QtCore as core
         print(json.dumps({"Qt": "Qt" in vars(core), "QEvent": "QEvent" in vars(core),
-                          "shell": "microsession.ui.shell" in sys.modules}))
+                          "shell": "microsession.ui.shell" in sys.modules,
+                          "rules": "microsession.schedule.timer" in sys.modules}))
         app.quit()
-    QTimer.singleShot(4000, look)  # past the delayed start-up checks
+    QTimer.singleShot(5000, look)  # past the delayed start-up checks and the trigger service's start
     return exec_()
 
 QApplication.exec = exec_then_look
@@ -75,16 +78,27 @@ sys.exit(run(sys.argv[1]))
 """
 
 
-def test_the_idle_app_builds_no_qt_enum_namespace(tmp_path):
+@pytest.mark.parametrize("rule", [False, True], ids=["no rule", "one time rule on"])
+def test_the_idle_app_builds_no_qt_enum_namespace(tmp_path, rule):
     """PySide6 builds all 93 enums of `Qt` (~1.3 MB) on the first use of any, and QEvent's
-    ~180 types on the first event that reaches Python: the idle tray icon needs neither."""
+    ~180 types on the first event that reaches Python: the idle tray icon needs neither,
+    nor does the trigger service waiting for a rule."""
+    if rule:
+        from datetime import datetime, timezone
+
+        from microsession.core.triggers import AtTime, Suggestion
+        from microsession.store import db, triggers
+
+        conn = db.connect(tmp_path / "data" / "microsession.sqlite3")
+        triggers.add(conn, triggers.new_rule("coffee", AtTime((10, 0)), Suggestion(5, "admin")), datetime.now(timezone.utc))
+        conn.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/none"}
     env.pop("MICROSESSION_TRACE", None)
     out = subprocess.run([sys.executable, "-c", IDLE_ENUMS, str(tmp_path / "data")], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen == {"Qt": False, "QEvent": False, "shell": True}
+    assert seen == {"Qt": False, "QEvent": False, "shell": True, "rules": rule}
 
 
 SOURCE_SCAN = """

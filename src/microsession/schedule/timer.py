@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 
 MAX_WAIT_S = 10 * 60
 
@@ -49,7 +49,9 @@ class OneTimer(QObject):
         self.running = True
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        # The default (coarse) type: a wait of 20 s or more is kept to the second, a shorter one
+        # to 5 %; an early wake finds nothing due and waits the rest. Naming a type would build
+        # PySide6's whole Qt enum namespace (~1.3 MB) in an app that has no other use for it.
         self._timer.timeout.connect(self._wake)
 
     # --- the QtScheduler subset the service and its tests use -----------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from microsession.trace import trace
 
@@ -33,7 +33,6 @@ class Suggestions(QObject):
         self._ms_per_minute = snooze_ms_per_minute  # tests: a minute in a few ms
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.CoarseTimer)
         self._timer.timeout.connect(self._snooze_over)
 
     def offer(self, offer: Offer) -> None:
