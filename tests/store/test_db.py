@@ -1,3 +1,4 @@
+import sys
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -135,3 +136,25 @@ def test_an_emptied_file_is_refused_not_started_anew(tmp_path):
     with pytest.raises(db.DatabaseError, match="is empty"):
         db.connect(path)
     assert path.stat().st_size == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallinfo2 reads the C heap")
+def test_release_memory_gives_the_page_cache_back(tmp_path):
+    """The app calls it at the quiet moment after start-up (compose.after_start)."""
+    import ctypes
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = Mallinfo2
+    conn = db.connect(tmp_path / "m.sqlite3")
+    conn.execute("CREATE TABLE filler (x TEXT)")
+    conn.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,) for _ in range(4000)])  # ~2 MB
+    conn.execute("SELECT count(*), max(x) FROM filler").fetchone()  # the cache holds the pages
+    before = libc.mallinfo2().uordblks
+    db.release_memory(conn)
+    assert before - libc.mallinfo2().uordblks > 500_000
+    assert conn.execute("SELECT count(*) FROM filler").fetchone()[0] == 4000  # still works
+    conn.close()

@@ -59,6 +59,15 @@ def refuse_emptied(path: Path) -> None:
                             " a new one, or bring a backup back with `microsession restore`")
 
 
+def release_memory(conn: sqlite3.Connection) -> None:
+    """The connection's page cache given back at a quiet moment (it fills again as queries
+    need it; the idle app asks nothing)."""
+    try:
+        conn.execute("PRAGMA shrink_memory")
+    except sqlite3.Error:
+        pass
+
+
 def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False) -> sqlite3.Connection:
     """Open (and create or upgrade) the database at `path`. Raises DatabaseError (an existing
     file that is empty too, unless `allow_empty`: starting anew in it would hide the loss).
