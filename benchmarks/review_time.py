@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history import generate  # noqa: E402
 
 from microsession.cli import main as cli_main  # noqa: E402
-from microsession.core import review_model  # noqa: E402
+from microsession.core.figures import review_model  # noqa: E402
 from microsession.core.clock import local_offset_s  # noqa: E402
 from microsession.paths import DB_NAME  # noqa: E402
 from microsession.store import db  # noqa: E402

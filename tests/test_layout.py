@@ -122,9 +122,9 @@ def test_arrows_point_one_way():
 
 
 def test_rooms_stay_small():
-    """A folder of ours holds at most 28 modules; a module at most 400 lines."""
+    """A folder of ours holds at most 24 modules (the largest hold 20); a module at most 400 lines."""
     crowded = {str(d.relative_to(SRC)): n for d in [PKG, *[p for p in PKG.rglob("*") if p.is_dir()]]
-               if (n := len([f for f in d.glob("*.py") if f.name != "__init__.py"])) > 28}
+               if (n := len([f for f in d.glob("*.py") if f.name != "__init__.py"])) > 24}
     assert crowded == {}
     long = {str(p.relative_to(SRC)): n for p in PKG.rglob("*.py") if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}

@@ -113,3 +113,14 @@ def test_the_launcher_names_the_window_class_and_the_metainfo_shows_screenshots(
         url = shot.findtext("image")
         assert shot.findtext("caption") and url.startswith("https://")
         assert (ROOT / "docs" / "screenshots" / url.rsplit("/", 1)[1]).is_file(), url  # the picture is in the repo
+
+
+def test_every_package_folder_is_in_the_wheel():
+    """pyproject lists the packages by name: a new folder left out would be missing from a
+    pip install (the editable one the tests use finds it all the same)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    src = ROOT / "src"
+    folders = {".".join(p.parent.relative_to(src).parts) for p in (src / "microsession").rglob("__init__.py")}
+    assert folders - listed == set()

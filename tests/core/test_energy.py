@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
-from microsession.core import energy
-from microsession.core.metrics import Mean
+from microsession.core.figures import energy
+from microsession.core.figures.metrics import Mean
 from microsession.core.tasks import new_task
 from microsession.core.triggers import Offer, Suggestion
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from microsession.core import habits
+from microsession.core.figures import habits
 
 TODAY = date(2026, 3, 26)  # a Thursday
 

@@ -7,9 +7,9 @@ def test_core_imports_no_qt_no_scheduler_no_sqlite():
         "import sys, microsession.core, microsession.core.session, microsession.core.recovery,"
         " microsession.core.format, microsession.core.settings, microsession.core.logbook,"
         " microsession.core.stacks, microsession.core.rhythm,"
-        " microsession.core.metrics, microsession.core.habits, microsession.core.review_model,"
-        " microsession.core.sweet_spot, microsession.core.hooks, microsession.autostart,"
-        " microsession.core.triggers, microsession.core.trigger_json, microsession.core.energy;"
+        " microsession.core.figures.metrics, microsession.core.figures.habits, microsession.core.figures.review_model,"
+        " microsession.core.figures.sweet_spot, microsession.core.hooks, microsession.autostart,"
+        " microsession.core.triggers, microsession.core.trigger_json, microsession.core.figures.energy;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'apscheduler', 'sqlite3', '_sqlite3')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

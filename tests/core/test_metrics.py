@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from microsession.core import metrics as m
-from microsession.core.metrics import Mean, SessionRow, TaskRow
-from microsession.core.review_model import build_review
-from microsession.core.sweet_spot import sweet_spot
+from microsession.core.figures import metrics as m
+from microsession.core.figures.metrics import Mean, SessionRow, TaskRow
+from microsession.core.figures.review_model import build_review
+from microsession.core.figures.sweet_spot import sweet_spot
 
 CET, CEST, EDT = 3600, 7200, -4 * 3600
 WEEK = date(2026, 3, 23)

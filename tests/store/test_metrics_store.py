@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from microsession.core import metrics as m
+from microsession.core.figures import metrics as m
 from microsession.store import db
 from microsession.store import metrics as store
 
@@ -196,7 +196,7 @@ def test_the_review_reads_fewer_rows_and_says_what_every_row_says(tmp_path):
     """review_rows leaves out what build_review ignores (breaks before the weeks it compares,
     breaks not taken, aborted sessions) and packs the latest log: every week's review is the
     one built from all of sessions_between's rows."""
-    from microsession.core import review_model
+    from microsession.core.figures import review_model
 
     spec = importlib.util.spec_from_file_location("history_review", Path(__file__).resolve().parents[2] / "benchmarks" / "history.py")
     history = importlib.util.module_from_spec(spec)

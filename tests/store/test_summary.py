@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from microsession.cli import main as cli_main
 from microsession.cli import stats as cli_stats
-from microsession.core import metrics as m
-from microsession.core.sweet_spot import sweet_spot
+from microsession.core.figures import metrics as m
+from microsession.core.figures.sweet_spot import sweet_spot
 from microsession.store import db, metrics as store, summary
 
 TYPES = ("admin", "communication", "research")

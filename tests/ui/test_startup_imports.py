@@ -14,7 +14,7 @@ import sys
 import pytest
 
 NOT_AT_START = (
-    "microsession.core.stacks", "microsession.core.tasks", "microsession.core.metrics",
+    "microsession.core.stacks", "microsession.core.tasks", "microsession.core.figures.metrics",
     "microsession.store.metrics", "microsession.store.tasks", "microsession.ui.session.starts",
     "microsession.ui.tray.menu_picks", "microsession.ui.windows.opener",  # (the ring: offscreen has no tray, so it shows)
     "microsession.ui.session.end_popup", "microsession.ui.windows.review", "microsession.ui.windows.tasks_window",

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from microsession.cli.common import CliError, date_arg
-from microsession.core import habits
-from microsession.core import metrics as m
+from microsession.core.figures import habits
+from microsession.core.figures import metrics as m
 from microsession.core.clock import local_offset_s
-from microsession.core.review_model import ENERGY_WEEKS, Review
-from microsession.core.summary import AllTime
-from microsession.core.sweet_spot import SweetSpot, sweet_spot_of
+from microsession.core.figures.review_model import ENERGY_WEEKS, Review
+from microsession.core.figures.summary import AllTime
+from microsession.core.figures.sweet_spot import SweetSpot, sweet_spot_of
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from microsession.core import energy
+from microsession.core.figures import energy
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
 from microsession.core.triggers import NOT_AVAILABLE, AfterEvents, AwayWatch, BackAtDesk, Offer, Rule

@@ -1,6 +1,6 @@
 """Queries behind the metrics, the review and the tray's daily tally.
 
-Rows come back as core.metrics' plain dataclasses; the rules live there. Local time is
+Rows come back as core.figures.metrics' plain dataclasses; the rules live there. Local time is
 computed in SQL as `unixepoch(started_utc) + started_offset` (local wall-clock seconds), so
 each row keeps the offset the user had when it started. Index use: a local-day range is
 first narrowed on `started_utc` (index sessions_started) with a day's margin each side,
@@ -12,10 +12,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
-from microsession.core import habits
-from microsession.core import metrics as m
-from microsession.core import review_model
-from microsession.core.metrics import SessionRow, TaskRow
+from microsession.core.figures import habits
+from microsession.core.figures import metrics as m
+from microsession.core.figures import review_model
+from microsession.core.figures.metrics import SessionRow, TaskRow
 
 # Local seconds of a session's start. strftime('%s') reads the stored '+00:00' suffix.
 _LOCAL_S = "(CAST(strftime('%s', s.started_utc) AS INTEGER) + s.started_offset)"
@@ -156,7 +156,7 @@ def review(conn: sqlite3.Connection, now_utc: datetime, offset_s: int, weeks_bac
     return review_for_week(conn, week, offset_s)
 
 
-# The review's reader: what build_review reads, and no more (core.review_model.detail_since).
+# The review's reader: what build_review reads, and no more (core.figures.review_model.detail_since).
 # Over the energy window: the focus sessions that count (an aborted one counts nowhere) with
 # their latest log, packed in one lookup as energy * 2 + interrupted (energy is 1-5, so 0 says
 # "not rated"; NULL: no log). Only from `detail_from` on: breaks (those taken, the only ones

@@ -5,7 +5,7 @@ interruptions and task types as dirty, in the writer's transaction. So at any mo
 rows of blocks that are not dirty are exact, and a dirty block is computed from its sessions.
 `all_time` reads both (read-only: `stats` never writes); `refresh` (the upgrade, import and
 the daily backup process, which may write) recomputes the dirty blocks and clears their
-marks, in one transaction. The sums follow core.metrics' rules (core/summary.py).
+marks, in one transaction. The sums follow core.figures.metrics' rules (core/figures/summary.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from microsession.core import summary as cs
-from microsession.core.metrics import SessionRow
+from microsession.core.figures import summary as cs
+from microsession.core.figures.metrics import SessionRow
 from microsession.store import metrics as store_metrics
 
 _EPOCH = date(1970, 1, 1)

@@ -21,7 +21,7 @@ from microsession.store.sessions import iso, parse
 from microsession.store.triggers_on import any_enabled  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
-    from microsession.core.metrics import Mean
+    from microsession.core.figures.metrics import Mean
 
 
 @dataclass(frozen=True)

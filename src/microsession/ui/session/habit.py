@@ -50,7 +50,7 @@ class HabitLoop(QObject):
         """The menu's lines: "Today: 2 / 3", and the streak when there is one."""
         if self.conn is None:
             return []
-        from microsession.core import habits
+        from microsession.core.figures import habits
 
         try:
             from microsession.store import metrics
@@ -65,7 +65,7 @@ class HabitLoop(QObject):
     def on_focus_ended(self, ended: Ended) -> None:
         if ended.outcome is not Outcome.COMPLETED or self.conn is None:
             return
-        from microsession.core import habits
+        from microsession.core.figures import habits
 
         try:
             count = self.today_count()
@@ -76,7 +76,7 @@ class HabitLoop(QObject):
             pass  # a read that fails costs the user only a friendly line
 
     def _maybe_offer(self) -> None:
-        from microsession.core import habits
+        from microsession.core.figures import habits
         from microsession.store import metrics
 
         today, _ = self._today()
@@ -103,7 +103,7 @@ class HabitLoop(QObject):
             return
         try:
             if key == "goal_up":
-                from microsession.core.habits import MAX_GOAL
+                from microsession.core.figures.habits import MAX_GOAL
 
                 goal = min(self.c.settings.daily_goal + 1, MAX_GOAL)
                 settings_store.save(self.conn, "daily_goal", goal)

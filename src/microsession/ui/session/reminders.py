@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from microsession.core import habits
+from microsession.core.figures import habits
 from microsession.core.clock import Clock
 from microsession.core.settings import Settings
 from microsession.store import settings as settings_store

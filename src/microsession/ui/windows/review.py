@@ -1,6 +1,6 @@
 """The weekly review window (F12): one week against the four before. Built when first opened.
 
-Figures come from store.metrics.review (the rules are in core.metrics / core.review_model);
+Figures come from store.metrics.review (the rules are in core.figures.metrics / core.figures.review_model);
 this window only lays them out. "Export PNG…" saves what it shows (`export_png(path)`).
 """
 
@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from microsession.core import metrics as m
+from microsession.core.figures import metrics as m
 from microsession.core.clock import local_offset_s
-from microsession.core.review_model import ENERGY_WEEKS, Review
+from microsession.core.figures.review_model import ENERGY_WEEKS, Review
 from microsession.ui.keys import close_on_escape
 from microsession.ui.windows.review_charts import EnergyHeat, LengthBars, SessionBars
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTimeEdit, QWidget
 
-from microsession.core import energy
+from microsession.core.figures import energy
 from microsession.core.triggers import HM
 from microsession.store import settings as settings_store
 from microsession.store import triggers as store

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from microsession.core import metrics as m
-from microsession.core.metrics import DayFigures, Figures, Mean, SessionRow, TaskRow, TypeFigures
-from microsession.core.sweet_spot import SweetSpot, sweet_spot_of
+from microsession.core.figures import metrics as m
+from microsession.core.figures.metrics import DayFigures, Figures, Mean, SessionRow, TaskRow, TypeFigures
+from microsession.core.figures.sweet_spot import SweetSpot, sweet_spot_of
 
 BEFORE_WEEKS = 4
 ENERGY_WEEKS = 12

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from microsession.core.metrics import BUCKETS, Figures, Mean, SessionRow
+from microsession.core.figures.metrics import BUCKETS, Figures, Mean, SessionRow
 
 BLOCK_DAYS = 16  # as the triggers of store/migrations/0005_summaries.sql
 BREAK = "break"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from microsession.core.metrics import Mean, peak_hours
+from microsession.core.figures.metrics import Mean, peak_hours
 from microsession.core.settings import hour_ranges
 from microsession.core.tasks import DEMANDING_TYPES, LIGHT_TYPES, Task
 from microsession.core.triggers import Offer, Suggestion

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from microsession.core.metrics import BUCKET_LABELS, BUCKETS, Mean, SessionRow, energy_by_bucket
+from microsession.core.figures.metrics import BUCKET_LABELS, BUCKETS, Mean, SessionRow, energy_by_bucket
 
 SWEET_MIN_DAYS = 14  # distinct days with a counted focus session
 SWEET_MIN_RATED = 5  # rated sessions for a bucket to be considered
