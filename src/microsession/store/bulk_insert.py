@@ -21,8 +21,9 @@ the triggers and indexes back with the rest. tests/store/test_bulk_insert.py che
 file is the same, table by table, as the row-by-row path leaves it.
 
 A data file that does not exist yet is built aside (new_file_aside): a hidden temporary file
-beside it, its journal in memory and no syncs while it fills (ten years: ~1 s less), then
-switched to WAL, synced whole and linked into place only if no data file appeared meanwhile.
+beside it, its journal in memory and no syncs while it fills, then switched to WAL, synced
+whole and linked into place only if no data file appeared meanwhile (ten years: 3.05 s ->
+2.84 s whole process here; no WAL to write and copy back, one sync: more on a slow disk).
 A kill -9 at any moment leaves no data file or the complete one; a leftover temporary file
 (`.microsession.sqlite3.import-…`) is never opened as data, and the next import removes it
 once it is an hour old (remove_leftovers; a younger one may be another import's, still running).
