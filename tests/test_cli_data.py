@@ -280,3 +280,29 @@ def test_an_unknown_top_level_table_is_named_not_ignored_silently(data, tmp_path
     assert err.count("\n") == 1 and "'triggers'" in err and "does not import" in err, err
     code, _, err = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=tmp_path / "t")
     assert code == 0 and err == ""  # a plain export: nothing to say
+
+
+def test_an_import_into_a_new_folder_builds_the_file_aside_and_into_one_that_appeared(data, tmp_path, capsys,
+                                                                                      monkeypatch):
+    cli(capsys, "export", "--out", str(tmp_path / "a.json"))
+    fresh, raced = tmp_path / "fresh", tmp_path / "raced"
+    code, out, _ = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=fresh)
+    assert code == 0 and out.startswith("Imported 21 new rows")
+    assert sorted(p.name for p in fresh.iterdir()) == ["microsession.sqlite3"]
+    import microsession.trace
+
+    def app_starts_meanwhile(event, **fields):  # the app makes its data file just before the link
+        if event == "import_built":
+            db.connect(db_path(raced)).close()
+
+    monkeypatch.setattr(microsession.trace, "trace", app_starts_meanwhile)
+    code, out, _ = cli(capsys, "import", str(tmp_path / "a.json"), data_dir=raced)
+    assert code == 0 and out.startswith("Imported 21 new rows")  # into the file that appeared
+    assert sorted(p.name for p in raced.iterdir()) == ["microsession.sqlite3"]
+    seen = []
+    for folder in (fresh, raced):  # the same rows; each file's sessions are its own device's
+        with closing(sqlite3.connect(db_path(folder))) as conn:
+            (device,) = conn.execute("SELECT device_id FROM sync_state").fetchone()
+            assert {d for (d,) in conn.execute("SELECT DISTINCT device FROM sessions")} == {device}
+            seen.append([tuple(r) for r in conn.execute("SELECT id, started_utc, task_id FROM sessions ORDER BY rowid")])
+    assert seen[0] == seen[1] and len(seen[0]) == 6

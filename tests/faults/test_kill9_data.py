@@ -10,6 +10,11 @@ the others anywhere in the process' life. Afterwards the file passes integrity_c
 common checks, every earlier row is there, and the import is there either whole or not at all;
 running the import again then completes it.
 
+Import into a new folder (no data file yet: it is built aside and linked into place): a kill
+at any moment, right after the file was built (around the link) too, leaves no data file or
+the complete one, and beside it at most a hidden temporary file that nothing takes for data;
+the next import completes the job, and removes the leftover once it is an hour old.
+
 Backup: a kill at any moment leaves in backups/ only complete, checked backups under a backup's
 name (anything else is a hidden `.….partial-<pid>` file), and the data file intact.
 """
@@ -30,10 +35,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from harness import db_path, db_problems, read_db
+from harness import DB_NAME, db_path, db_problems, read_db
 
 from microsession.core.ids import new_id
-from microsession.store import backup, db
+from microsession.store import backup, bulk_insert, db
 
 SESSIONS = 16_000  # plus as many breaks, logs for 70 %, and a task per four
 
@@ -255,8 +260,6 @@ def test_kill9_during_import_into_empty_tables_leaves_nothing_or_all(big, tmp_pa
     outcomes = {"none": 0, "all": 0}
     for trial in range(max(4, fault_trials // 2)):
         data = fresh_copy(empty, tmp_path / f"trial{trial}")
-        if trial % 2:  # no data file at all: the import makes it
-            db_path(data).unlink()
         trace = tmp_path / f"trial{trial}.trace"
         proc = cli("import", str(export_file), env=env_for(data, trace))
         wait_until(lambda: traced(trace, "import_writing"), 120, "the write transaction", proc)
@@ -276,3 +279,60 @@ def test_kill9_during_import_into_empty_tables_leaves_nothing_or_all(big, tmp_pa
         assert count_rows(data) == big["full"] and db_problems(data) == [] and schema_names(data) == schema
     print(f"[faults] import into empty tables, kills: {outcomes}")
     assert outcomes["none"] >= 1, outcomes
+
+
+LEFTOVER = f".{DB_NAME}.{bulk_insert.ASIDE}-"  # a killed import's temporary file
+
+
+def test_kill9_during_import_into_a_new_folder_leaves_no_file_or_all(big, tmp_path, fault_trials: int,
+                                                                     fault_rng) -> None:
+    export_file = big["export"]
+    schema_of = tmp_path / "schema"
+    schema_of.mkdir()
+    db.connect(db_path(schema_of)).close()
+    schema = schema_names(schema_of)
+    calibrate, trace = tmp_path / "calibrate", tmp_path / "calibrate.trace"
+    t0 = time.monotonic()
+    proc = cli("import", str(export_file), env=env_for(calibrate, trace))
+    out, err = proc.communicate(timeout=300)
+    total = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert sorted(p.name for p in calibrate.iterdir()) == [db_path(calibrate).name]
+    assert count_rows(calibrate) == big["full"] and schema_names(calibrate) == schema
+    writing, built = (traced(trace, e)["mono"] - t0 for e in ("import_writing", "import_built"))
+    outcomes = {"none": 0, "all": 0}
+    for trial in range(max(6, fault_trials // 2)):
+        data, trace = tmp_path / f"new{trial}", tmp_path / f"new{trial}.trace"
+        proc = cli("import", str(export_file), env=env_for(data, trace))
+        if trial % 3 == 0:  # while the file aside fills
+            wait_until(lambda: traced(trace, "import_writing"), 120, "the write transaction", proc)
+            time.sleep(fault_rng.uniform(0, built - writing))  # the kill moment (random, seeded)
+        elif trial % 3 == 1:  # the file is built: synced, then linked into place, its temporary name removed
+            wait_until(lambda: traced(trace, "import_built"), 120, "the file built", proc)
+            time.sleep(fault_rng.uniform(0, 0.002))
+        else:  # anywhere in the process' life
+            time.sleep(fault_rng.uniform(0, total * 1.1))
+        kill(proc)
+        names = sorted(p.name for p in data.iterdir()) if data.exists() else []
+        assert all(n.startswith(LEFTOVER) or n.startswith(db_path(data).name) for n in names), names
+        if db_path(data).exists():
+            assert db_problems(data) == [] and schema_names(data) == schema, f"trial {trial}"
+            assert count_rows(data) == big["full"], f"trial {trial}: half an import"
+            outcomes["all"] += 1
+        else:
+            outcomes["none"] += 1
+            assert traced(trace, "import_committed") is None, f"trial {trial}: committed, yet nothing there"
+        again = subprocess.run([sys.executable, "-m", "microsession", "import", str(export_file)],
+                               env=env_for(data), capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr  # a leftover is not taken for a data file
+        assert count_rows(data) == big["full"] and db_problems(data) == [] and schema_names(data) == schema
+        leftovers = [p for p in data.iterdir() if p.name.startswith(LEFTOVER)]
+        hour_ago = time.time() - bulk_insert.STALE_S - 1
+        for path in leftovers:
+            os.utime(path, (hour_ago, hour_ago))
+        subprocess.run([sys.executable, "-m", "microsession", "import", str(export_file)],
+                       env=env_for(data), capture_output=True, text=True, timeout=300, check=True)
+        assert not [p for p in data.iterdir() if p.name.startswith(LEFTOVER)], f"trial {trial}: leftover kept"
+        assert count_rows(data) == big["full"] and db_problems(data) == []
+    print(f"[faults] import into a new folder, kills: {outcomes}")
+    assert outcomes["none"] >= 1, outcomes  # the kills while it filled did land there

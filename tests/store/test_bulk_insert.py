@@ -1,18 +1,21 @@
 """An import into empty tables (store/bulk_insert.py's path) leaves the file exactly as the
 row-by-row path does: every table's rows (in rowid order, rowids included), the schema's
 triggers and indexes, the summaries once refreshed, and with sync on, the rows marked changed.
-And a refused import takes everything back, the triggers and indexes it set aside included."""
+And a refused import takes everything back, the triggers and indexes it set aside included.
+A data file that does not exist yet is built aside (new_file_aside) and ends the same too."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from test_export import fill
 
 from microsession.core import export_format as fmt
-from microsession.store import db, export, summary, sync_journal
+from microsession.store import bulk_insert, db, export, summary, sync_journal
 
 DEVICE = "d" * 32
 TOUCHED = ["settings", "block_summary", "summary_dirty", "summary_bulk", "sync_state", "sync_dirty"]
@@ -146,3 +149,93 @@ def test_a_trigger_it_does_not_know_stays_and_runs_for_every_row(tmp_path, docum
         assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == merged.added["sessions"]
     finally:
         conn.close()
+
+
+def _aside_fill(tables, sync: bool = False, then=None):
+    def fill(conn: sqlite3.Connection) -> export.Merged:
+        conn.execute("UPDATE sync_state SET device_id = ?", (DEVICE,))
+        if sync:
+            sync_journal.enable(conn)
+        merged = export.merge(conn, tables)
+        if then is not None:
+            then()
+        return merged
+    return fill
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_a_new_file_built_aside_is_the_same_as_row_by_row(tmp_path, document, sync):
+    tables = fmt.validate(fmt.parse(document))
+    conn = _fresh(tmp_path / "slow.sqlite3", sync)
+    try:
+        slow_merged = export.merge(conn, tables, bulk=False)
+        summary.refresh(conn)
+        slow = contents(conn)
+    finally:
+        conn.close()
+    folder = tmp_path / "new"
+    folder.mkdir()
+    path = folder / "microsession.sqlite3"
+    assert bulk_insert.fresh(path)
+    placed, merged = bulk_insert.new_file_aside(path, _aside_fill(tables, sync))
+    assert placed and merged == slow_merged
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # the temporary file is gone
+    assert path.stat().st_nlink == 1 and path.stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(path) as plain:  # WAL is in the file itself, as connect() leaves it
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    plain.close()
+    conn = db.connect(path)
+    try:
+        summary.refresh(conn)
+        fast = contents(conn)
+    finally:
+        conn.close()
+    assert fast.keys() == slow.keys()
+    for name in slow:
+        assert fast[name] == slow[name], name
+
+
+def test_a_data_file_that_appears_meanwhile_is_left_as_it_is(tmp_path, document):
+    tables = fmt.validate(fmt.parse(document))
+    path = tmp_path / "microsession.sqlite3"
+
+    def app_started():  # the app made its file while the import was building
+        conn = db.connect(path)
+        conn.execute("INSERT INTO settings (key, value) VALUES ('appeared', 'yes')")
+        conn.close()
+
+    placed, merged = bulk_insert.new_file_aside(path, _aside_fill(tables, then=app_started))
+    assert not placed and merged.added["sessions"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    conn = db.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        assert conn.execute("SELECT value FROM settings WHERE key = 'appeared'").fetchone()[0] == "yes"
+    finally:
+        conn.close()
+    assert not bulk_insert.fresh(path)
+
+
+def test_a_refused_import_into_a_new_file_leaves_no_file(tmp_path, document):
+    tables = fmt.validate(fmt.parse(document))
+    logs = list(tables["session_logs"])
+    logs[-1] = (logs[-1][0], "f" * 32, *logs[-1][2:])
+    path = tmp_path / "microsession.sqlite3"
+    with pytest.raises(export.ImportRefused, match=rf"^session_logs\[{len(logs) - 1}\]: it refers to"):
+        bulk_insert.new_file_aside(path, _aside_fill({**tables, "session_logs": logs}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_imports_leftover_is_removed_once_it_is_an_hour_old(tmp_path):
+    path = tmp_path / "microsession.sqlite3"
+    old, young = (tmp_path / f".microsession.sqlite3.{bulk_insert.ASIDE}-{x}" for x in ("old1", "young1"))
+    for leftover in (old, young, Path(f"{old}-wal")):
+        leftover.write_bytes(b"half a database")
+    hour_ago = time.time() - bulk_insert.STALE_S - 1
+    os.utime(old, (hour_ago, hour_ago))
+    other = tmp_path / "notes.txt"  # not ours
+    other.write_text("x")
+    os.utime(other, (hour_ago, hour_ago))
+    assert bulk_insert.fresh(path)  # a leftover is no data file
+    assert bulk_insert.remove_leftovers(path) == [old]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, other.name])

@@ -200,21 +200,29 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from microsession.store import db
+    from microsession.store import bulk_insert, db
     from microsession.store.export import merge
+    from microsession.store.files import make_folder
     from microsession.trace import trace
 
     tables = read_document(Path(args.path).expanduser())
     path = _db_file(args)
-    from microsession.store.files import make_folder
-
     make_folder(path.parent)
-    conn = db.connect(path)
+    bulk_insert.remove_leftovers(path)  # of imports killed while building a new file
+    began = lambda: trace("import_writing", rows=sum(map(len, tables.values())))  # noqa: E731
+    if bulk_insert.fresh(path):  # a first import on a new computer: the file is built aside
+        placed, merged = bulk_insert.new_file_aside(path, lambda conn: merge(conn, tables, began=began),
+                                                    built=lambda: trace("import_built"))
+        if placed:
+            trace("import_committed", added=merged.total_added)
+            print(merged.summary())
+            return 0
+    conn = db.connect(path)  # a data file was there (or appeared meanwhile): the rows go into it
     # Rows arrive in key order of the file, not of the indexes (ids are random): with SQLite's
     # default 2 MB page cache ten years took 9.1 s to insert, with up to 128 MB 2.3 s.
     conn.execute("PRAGMA cache_size = -131072")
     try:
-        merged = merge(conn, tables, began=lambda: trace("import_writing", rows=sum(map(len, tables.values()))))
+        merged = merge(conn, tables, began=began)
         trace("import_committed", added=merged.total_added)
     finally:
         conn.close()

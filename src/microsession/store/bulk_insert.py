@@ -19,17 +19,35 @@ import's one transaction:
 All of it is in the caller's transaction: a rollback, or a kill -9 before the commit, brings
 the triggers and indexes back with the rest. tests/store/test_bulk_insert.py checks that the
 file is the same, table by table, as the row-by-row path leaves it.
+
+A data file that does not exist yet is built aside (new_file_aside): a hidden temporary file
+beside it, its journal in memory and no syncs while it fills, then switched to WAL, synced
+whole and linked into place only if no data file appeared meanwhile (ten years: 3.05 s ->
+2.84 s whole process here; no WAL to write and copy back, one sync: more on a slow disk).
+A kill -9 at any moment leaves no data file or the complete one; a leftover temporary file
+(`.microsession.sqlite3.import-…`) is never opened as data, and the next import removes it
+once it is an hour old (remove_leftovers; a younger one may be another import's, still running).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
+from typing import TypeVar
 
 from microsession.core.export_format import Row, Table
+from microsession.store import db, files
+from microsession.store.backup import fsync_dir
+
+T = TypeVar("T")
+ASIDE = "import"  # the temporary file's mark: .<data file's name>.import-XXXX
+STALE_S = 3600.0  # a leftover this old is no running import's
 
 VARIABLES = 32_000  # bound values per statement (SQLite's limit is 32,766)
 ROWS_PER_STATEMENT = 2_000
@@ -123,3 +141,71 @@ def insert_all(conn: sqlite3.Connection, table: Table, rows: Sequence[Row], asid
         sql = full if len(chunk) == per else head + ", ".join([one] * len(chunk)) + tail
         added += conn.execute(sql, list(chain.from_iterable(chunk))).rowcount
     return added
+
+
+def fresh(path: Path) -> bool:
+    """No data file at `path` yet (nor a journal of one): an import may build it aside."""
+    return not any(os.path.lexists(f"{path}{suffix}") for suffix in ("", "-wal", "-journal"))
+
+
+def new_file_aside(path: Path, fill: Callable[[sqlite3.Connection], T],
+                   built: Callable[[], None] = lambda: None) -> tuple[bool, T]:
+    """A new data file at `path`, made aside: a new migrated database in a hidden temporary
+    file beside it, `fill(conn)` (in one transaction of its own: store.export.merge), then
+    WAL as connect() sets it, synced, and linked in place; `built()` just before the link.
+    (True, fill's result) once it is there; (False, fill's result) when a data file appeared
+    at `path` meanwhile (it is left as it is: the caller imports into it), or the folder takes
+    no hard links (the caller imports the normal way). Anything fill
+    raises comes through, and then nothing is at `path`. The temporary file is always removed."""
+    fd, tmp = files.temp_beside(path, ASIDE)
+    os.close(fd)
+    try:
+        conn = db.connect(tmp, allow_empty=True, scratch=True)
+        try:
+            conn.execute("PRAGMA cache_size = -131072")  # see cli/data.py's import
+            result = fill(conn)
+            conn.execute("PRAGMA journal_mode = WAL")  # stays in the file (its header)
+        finally:
+            conn.close()  # the last connection: the WAL is checkpointed and removed
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        built()
+        try:
+            os.link(tmp, path)  # never over a file there (rename would replace it)
+        except OSError:  # FileExistsError: there is one now; else a file system without links
+            return False, result
+        fsync_dir(path.parent)
+        return True, result
+    finally:
+        _remove(tmp)
+
+
+def _remove(tmp: Path) -> None:
+    for suffix in ("-wal", "-shm", "-journal", ""):  # the file itself last: it is what is looked for
+        try:
+            os.unlink(f"{tmp}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """The temporary files of imports killed an hour ago or more (removed; linked into place
+    already or not, its name is only a name). Younger ones stay: one may be building."""
+    gone = []
+    try:
+        with os.scandir(path.parent) as it:
+            found = [e for e in it if e.name.startswith(f".{path.name}.{ASIDE}-")
+                     and not e.name.endswith(("-wal", "-shm", "-journal"))]
+    except OSError:
+        return gone
+    for entry in found:
+        try:
+            if time.time() - entry.stat(follow_symlinks=False).st_mtime >= STALE_S:
+                _remove(Path(entry.path))
+                gone.append(Path(entry.path))
+        except OSError:
+            pass
+    return gone

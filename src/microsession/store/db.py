@@ -68,10 +68,13 @@ def release_memory(conn: sqlite3.Connection) -> None:
         pass
 
 
-def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False) -> sqlite3.Connection:
+def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_empty: bool = False,
+            scratch: bool = False) -> sqlite3.Connection:
     """Open (and create or upgrade) the database at `path`. Raises DatabaseError (an existing
     file that is empty too, unless `allow_empty`: starting anew in it would hide the loss).
-    A new file is made 0600 (its WAL and SHM files take its mode)."""
+    A new file is made 0600 (its WAL and SHM files take its mode). `scratch`: a new file
+    built aside (store/bulk_insert.py's new_file_aside), its journal in memory and no syncs:
+    a crash leaves it useless, and it is only ever thrown away or synced whole and moved in."""
     if not allow_empty:
         refuse_emptied(path)
     if migrate and not os.path.lexists(path):
@@ -92,8 +95,8 @@ def connect(path: Path, *, migrate: bool = True, timeout: float = 2.0, allow_emp
         check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
             raise DatabaseError(f"the data file {path} could not be read: it is damaged (it fails SQLite's quick_check)")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA journal_mode = {'MEMORY' if scratch else 'WAL'}")
+        conn.execute(f"PRAGMA synchronous = {'OFF' if scratch else 'FULL'}")
         if migrate:
             upgrade(conn)
         else:
