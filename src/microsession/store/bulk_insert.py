@@ -64,6 +64,12 @@ class Aside:
     journal: bool = False  # mark every row changed for sync afterwards (sync_journal's triggers)
 
 
+def roomy_cache(conn: sqlite3.Connection) -> None:
+    """An import's page cache: rows arrive in the file's order, not the indexes' (ids are
+    random); with SQLite's default 2 MB ten years took 9.1 s to insert, with up to 128 MB 2.3 s."""
+    conn.execute("PRAGMA cache_size = -131072")
+
+
 def is_empty(conn: sqlite3.Connection, table: str) -> bool:
     return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
 
@@ -162,7 +168,7 @@ def new_file_aside(path: Path, fill: Callable[[sqlite3.Connection], T],
     try:
         conn = db.connect(tmp, allow_empty=True, scratch=True)
         try:
-            conn.execute("PRAGMA cache_size = -131072")  # see cli/data.py's import
+            roomy_cache(conn)
             result = fill(conn)
             conn.execute("PRAGMA journal_mode = WAL")  # stays in the file (its header)
         finally:

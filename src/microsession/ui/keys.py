@@ -1,10 +1,10 @@
 """Esc closes a window (or runs its own action), written once for every window.
 
 Not a window-wide QShortcut: Qt matches a shortcut before the focused widget sees the key,
-so Esc in an open cell editor of a table closed the whole window and lost the edit. This
-filter sees Esc only when no widget inside took it: an open cell editor (its delegate
-closes it), an open combo or completer popup (a window of its own) keep their Esc, and the
-next Esc reaches the window.
+so Esc in an open completer popup closed the whole window (item editors claim their Esc
+first). This filter sees Esc only when no widget inside took it: an open cell editor (its
+delegate closes it), an open combo or completer popup (a window of its own) keep their Esc,
+and the next Esc reaches the window.
 """
 
 from __future__ import annotations
