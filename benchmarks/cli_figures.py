@@ -8,7 +8,9 @@ medians. Bytecode is kept (PYTHONPYCACHEPREFIX), as an installed package has it.
 * ``stats --week --json`` and ``stats --all --json`` on the ten-year folder (upgraded first,
   as the app's first start after an update does, which fills the summaries), whole process
   and, for ``--all``, in-process (open, query, print: the issue's figure);
-* ``import`` of the ten-year JSON export into an empty folder, whole process;
+* ``import`` of the ten-year JSON export into an empty folder, whole process, in turns with two
+  floors: ``json.load`` alone, and ``import_floor.py`` (``json.load``, then SQLite writing the
+  same rows into a file of the same schema by itself, ``INSERT ... SELECT``: no check, no binding);
 * the review window's first opening in the running app (benchmarks/review_open.py);
 * one enabled trigger rule (benchmarks/trigger_cost.py).
 """
@@ -29,6 +31,7 @@ import review_open
 import trigger_cost
 from history import generate
 
+HERE = Path(__file__).resolve().parent
 JSON_FLOOR = "import json, sys\nwith open(sys.argv[1], 'rb') as f: json.load(f)"
 
 
@@ -102,12 +105,18 @@ def measure(work: Path, runs: int = 11, import_runs: int = 3, log=print) -> dict
     _timed([py, "-m", "microsession", "export", "--out", str(export)], env)
     target = work / "import-data"
 
+    written = work / "import-floor.sqlite3"
+
     def fresh(kind: str) -> None:
         if kind == "import":
             shutil.rmtree(target, ignore_errors=True)
+        if kind == "write_floor":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{written}{suffix}").unlink(missing_ok=True)
 
     imports = _pairs({
         "floor": ([py, "-c", JSON_FLOOR, str(export)], base),
+        "write_floor": ([py, str(HERE / "import_floor.py"), str(export), str(history), str(written)], base),
         "import": ([py, "-m", "microsession", "--data-dir", str(target), "import", str(export)], base),
     }, import_runs, prepare=fresh)
 
@@ -121,5 +130,6 @@ def measure(work: Path, runs: int = 11, import_runs: int = 3, log=print) -> dict
         "floor_s": med["floor"], "status_s": med["status"], "week_s": med["week"], "all_s": med["all"],
         "all_in_ms": all_in,
         "import_floor_s": statistics.median(imports["floor"]), "import_s": statistics.median(imports["import"]),
+        "import_write_floor_s": statistics.median(imports["write_floor"]),
         "import_runs": import_runs, "runs": runs, "review": review, "rule": rule,
     }

@@ -82,11 +82,15 @@ def table(args, starts, mem, first, cpu, late, writes, cli) -> list[str]:
             f"≤ {STATS_ALL_MS:g} ms", cli["all_in_ms"] <= STATS_ALL_MS),
         row("import of the ten-year export into an empty folder (s)", cli["import_floor_s"], cli["import_s"], ".2f",
             f"≤ {IMPORT_S:g} s", cli["import_s"] <= IMPORT_S),
+        row("import, against `json.load` + SQLite writing the same rows itself (s)", cli["import_write_floor_s"],
+            cli["import_s"], ".2f", "—"),
         row("weekly review window, first open in the app (ms)", r["floor_ms"], r["first_ms"], ".1f",
             f"≤ {REVIEW_MS:g} ms", r["first_ms"] <= REVIEW_MS),
         "",
         "Floors: the bare tray (`bare_tray.py`, untraced for memory) for the desktop figures; `python -c pass`"
-        " for commands; `json.load` of the same file for the import; an empty window of the review's size,"
+        " for commands; `json.load` of the same file for the import, and for its second row `import_floor.py`"
+        " (`json.load`, then `INSERT … SELECT` of the same rows from the history file into a new file of the"
+        " same schema: SQLite's own write, every constraint, no check and no binding in Python); an empty window of the review's size,"
         " shown and painted in the same app process, for the review.",
         "",
         "Details (medians):",
