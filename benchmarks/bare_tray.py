@@ -1,9 +1,11 @@
 """The floor: the simplest PySide6 tray program there is — what any tray icon costs.
 
-A QApplication, one icon painted at run time (no files), a context menu with "Quit", and the
-event loop. Nothing else: no signal handling (SIGTERM ends it the default way), no timers,
-nothing of ours imported. Benchmarks compare Micro-Session against it (start-up to a visible
-icon, memory, the first menu opening, idle CPU).
+A QApplication, one icon painted at run time (no files), a context menu with "Quit", a left
+click that shows the simplest ring (a small frameless window painting one circle; its class
+made at that first click), and the event loop. Nothing else: no signal handling (SIGTERM ends
+it the default way), no timers, nothing of ours imported. Benchmarks compare Micro-Session
+against it (start-up to a visible icon, memory, the first menu opening, the first session,
+idle CPU).
 
 Only when MICROSESSION_TRACE=<path> is set does it load a probe (``microsession.trace`` and
 ``ui.tray.embed``, the same ones the app loads when traced), after the icon is shown, and
@@ -14,6 +16,7 @@ append the app's JSON-lines records:
   at which that final geometry was first seen (see ``TrayEmbedWatcher``);
 * ``tray_activated`` with ``reason`` (the ``QSystemTrayIcon.ActivationReason`` value) on a
   click, so a test can tell that a click reached it;
+* ``ring_shown`` when the ring window is shown (its show event, where the app records its own);
 * ``tray_embed_timeout`` if the icon was not embedded within 5 s.
 
 Traced, it also quits cleanly (exit 0) on SIGTERM/SIGINT, as the smoke test expects. Memory
@@ -35,6 +38,38 @@ tray = QSystemTrayIcon(QIcon(pixmap))
 menu = QMenu()
 menu.addAction("Quit", app.quit)
 tray.setContextMenu(menu)
+shown = []  # what to call when the ring is shown (the probe's trace, when traced)
+ring = None
+
+
+def clicked(reason) -> None:
+    """A left click shows the ring, as the app's first click starts a sprint and shows its own."""
+    global ring
+    if ring is not None or reason != QSystemTrayIcon.ActivationReason.Trigger:
+        return
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPainter, QPen
+    from PySide6.QtWidgets import QWidget
+
+    class Ring(QWidget):
+        def showEvent(self, event) -> None:  # noqa: N802
+            for call in shown:
+                call()
+
+        def paintEvent(self, event) -> None:  # noqa: N802
+            p = QPainter(self)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(QColor(0xD9, 0x53, 0x4F), 8))
+            p.drawEllipse(16, 16, 128, 128)
+            p.end()
+
+    ring = Ring()
+    ring.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.Tool)
+    ring.resize(160, 160)
+    ring.show()
+
+
+tray.activated.connect(clicked)
 tray.show()
 
 if os.environ.get("MICROSESSION_TRACE"):
@@ -43,6 +78,7 @@ if os.environ.get("MICROSESSION_TRACE"):
     from microsession.ui.tray.embed import TrayEmbedWatcher
 
     notifier = quit_on_signals(app)
+    shown.append(lambda: trace("ring_shown"))
     tray.activated.connect(lambda reason: trace("tray_activated", reason=int(reason.value)))
 
     def timed_out(g) -> None:
