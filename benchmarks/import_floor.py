@@ -6,7 +6,8 @@ with no check and no Python in between, in one process.
 `json.load` of the export (the first floor), then a new file with the history's schema (every
 CHECK, NOT NULL, UNIQUE and foreign key as the app's), the export's tables filled by SQLite
 itself with `INSERT ... SELECT` from the history file attached (the same rows the export holds),
-the plain indexes and the triggers made after the rows (as store/bulk_insert.py does), one
+every index and trigger made after the rows (store/bulk_insert.py can do so only with the
+plain indexes and the triggers it knows; the primary keys' own indexes fill as rows arrive), one
 transaction, journal in memory and no syncs while it fills, then WAL and one fsync: what an
 import into an empty folder must do at least, whatever language checks and binds the rows.
 """
