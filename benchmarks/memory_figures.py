@@ -87,9 +87,9 @@ class FirstUse:
     menu_s: float
     menu_rss_kib: int      # RSS added by the first menu opening
     menu_pss_kib: int
-    session_s: float | None = None      # click -> ring shown (the floor's simplest ring)
-    session_rss_kib: int | None = None  # RSS added by the first session start (ring built)
-    session_pss_kib: int | None = None
+    session_s: float       # click -> ring shown (the floor's simplest ring)
+    session_rss_kib: int   # RSS added by the first session start (ring built)
+    session_pss_kib: int
 
 
 def _open_menu(desk, proc) -> float:
@@ -120,18 +120,17 @@ def first_use(desk, work: Path, runs: int, log=print) -> dict[str, list[FirstUse
                 time.sleep(0.5)
                 m1 = memory(proc.pid)
                 desk.key("Escape")
-                sample = FirstUse(menu_s, m1["VmRSS"] - m0["VmRSS"], m1["Pss"] - m0["Pss"])
                 time.sleep(figs.DOUBLE_CLICK_S)
                 t0 = time.monotonic()
                 desk.click(*proc.tray_center())  # the app: the default sprint; the floor: its ring
                 shown = proc.wait("ring_shown", timeout=10)
-                sample.session_s = shown["mono"] - t0
                 time.sleep(1.0)
                 m2 = memory(proc.pid)
-                sample.session_rss_kib, sample.session_pss_kib = m2["VmRSS"] - m1["VmRSS"], m2["Pss"] - m1["Pss"]
+                sample = FirstUse(menu_s, m1["VmRSS"] - m0["VmRSS"], m1["Pss"] - m0["Pss"], shown["mono"] - t0,
+                                  m2["VmRSS"] - m1["VmRSS"], m2["Pss"] - m1["Pss"])
             finally:
                 proc.stop()
             out[name].append(sample)
             log(f"  {tag} {name:5} menu {sample.menu_s * 1000:5.0f} ms +{sample.menu_rss_kib / 1024:.2f} MiB"
-                + f"  session {sample.session_s * 1000:5.0f} ms +{sample.session_rss_kib / 1024:.2f} MiB")
+                f"  session {sample.session_s * 1000:5.0f} ms +{sample.session_rss_kib / 1024:.2f} MiB")
     return out
